@@ -1,0 +1,55 @@
+//! Analysis of trial records: heatmap cells with confidence intervals, the
+//! epoch-budget guard, two-way ANOVA with interaction, marginal means, best
+//! cell, overfitting gap and epochs-to-threshold.
+
+mod budget;
+mod heatmap;
+mod interaction;
+pub mod stats;
+
+pub use budget::{Budget, check_budgets};
+pub use heatmap::{Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap};
+pub use interaction::{Marginal, interaction_anova, marginal_means};
+pub use stats::{AnovaError, AnovaRow, AnovaTable, SsType, Summary, summarize, two_way_anova};
+
+use crate::record::TrialRecord;
+
+/// Why an analysis could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    /// Records of different epoch budgets (or with early stopping) would share one picture.
+    #[error(
+        "refusing to mix epoch budgets in one heatmap: {0}; filter to one budget or allow mixing explicitly"
+    )]
+    MixedBudgets(String),
+    /// An axis path is not among the records' axes.
+    #[error("axis {path:?} is not in these records (axes: {known})")]
+    UnknownAxis {
+        /// The path asked for.
+        path: String,
+        /// The axes present, comma-separated.
+        known: String,
+    },
+    /// No record matches the request.
+    #[error("no trial records match ({0})")]
+    NoRecords(String),
+    /// The statistics could not be computed.
+    #[error(transparent)]
+    Anova(#[from] AnovaError),
+}
+
+/// Final training minus final validation accuracy (positive: overfitting).
+pub fn overfitting_gap(record: &TrialRecord) -> f64 {
+    record
+        .last_epoch()
+        .map_or(f64::NAN, |e| e.train_accuracy - e.val_accuracy)
+}
+
+/// First epoch (1-based) whose validation accuracy reached `threshold`.
+pub fn epochs_to_reach(record: &TrialRecord, threshold: f64) -> Option<usize> {
+    record
+        .epochs
+        .iter()
+        .find(|e| e.val_accuracy >= threshold)
+        .map(|e| e.epoch)
+}

@@ -1,0 +1,138 @@
+//! Small building blocks shared by the model families.
+
+use std::sync::{Arc, Mutex};
+
+use burn::nn::{
+    BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, LayerNorm, LayerNormConfig,
+};
+use burn::prelude::*;
+use burn::tensor::activation;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::spec::{Activation, Norm};
+
+/// A normalisation layer chosen by [`Norm`].
+#[derive(Module, Debug)]
+pub enum NormLayer {
+    /// Batch normalisation.
+    Batch(BatchNorm),
+    /// Layer normalisation (dense features).
+    Layer(LayerNorm),
+    /// Group normalisation; with one group, layer norm over channels and space.
+    Group(GroupNorm),
+}
+
+impl NormLayer {
+    /// The layer for `features` channels (`spatial`: after a convolution),
+    /// or `None` for `Norm::None`.
+    pub fn new(
+        norm: Norm,
+        features: usize,
+        groups: usize,
+        spatial: bool,
+        device: &Device,
+    ) -> Option<Self> {
+        match norm {
+            Norm::None => None,
+            Norm::Batch => Some(NormLayer::Batch(
+                BatchNormConfig::new(features).init(device),
+            )),
+            Norm::Layer if spatial => Some(NormLayer::Group(
+                GroupNormConfig::new(1, features).init(device),
+            )),
+            Norm::Layer => Some(NormLayer::Layer(
+                LayerNormConfig::new(features).init(device),
+            )),
+            Norm::Group => Some(NormLayer::Group(
+                GroupNormConfig::new(groups, features).init(device),
+            )),
+        }
+    }
+
+    /// Normalise `[batch, features, ...]`.
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            NormLayer::Batch(n) => n.forward(x),
+            NormLayer::Layer(n) => n.forward(x),
+            NormLayer::Group(n) => n.forward(x),
+        }
+    }
+}
+
+/// Apply a non-linearity.
+pub fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<D> {
+    match activation {
+        Activation::Relu => activation::relu(x),
+        Activation::Gelu => activation::gelu(x),
+        Activation::LeakyRelu => activation::leaky_relu(x, 0.01),
+        Activation::Tanh => activation::tanh(x),
+    }
+}
+
+/// Dropout with its own seeded random stream. Burn's `Dropout` draws from
+/// one process-wide generator, so trials trained side by side in one
+/// process would disturb each other's masks; this keeps every trial
+/// reproducible. Active only on autodiff (training) inputs.
+#[derive(Module, Debug)]
+pub struct SeededDropout {
+    prob: f64,
+    #[module(skip)]
+    rng: Arc<Mutex<ChaCha8Rng>>,
+}
+
+impl SeededDropout {
+    /// Drop each value with probability `prob`, scaling the rest by `1 / (1 - prob)`.
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        if !x.is_autodiff() || self.prob <= 0.0 {
+            return x;
+        }
+        let shape = x.shape();
+        let keep = 1.0 - self.prob as f32;
+        let scale = 1.0 / keep;
+        let mask: Vec<f32> = {
+            let mut rng = self.rng.lock().expect("dropout stream");
+            (0..shape.num_elements())
+                .map(|_| {
+                    if rng.random::<f32>() < keep {
+                        scale
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        let mask = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
+        x * mask
+    }
+}
+
+/// Hands out dropout layers with distinct streams derived from one seed.
+#[derive(Debug, Clone)]
+pub struct DropoutSeeds {
+    seed: u64,
+    next: u64,
+}
+
+impl DropoutSeeds {
+    /// Streams derived from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { seed, next: 0 }
+    }
+
+    /// A dropout layer, or `None` when `prob` is zero.
+    pub fn dropout(&mut self, prob: f64) -> Option<SeededDropout> {
+        if prob <= 0.0 {
+            return None;
+        }
+        self.next += 1;
+        let stream = self
+            .seed
+            .wrapping_mul(0xD1B5_4A32_D192_ED03)
+            .wrapping_add(self.next);
+        Some(SeededDropout {
+            prob,
+            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(stream))),
+        })
+    }
+}

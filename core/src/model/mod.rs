@@ -1,0 +1,119 @@
+//! Networks built from a [`ModelSpec`]: MLP, CNN (conv blocks with norm,
+//! dropout, pooling, optional residual and squeeze-excite), GRU and LSTM.
+
+mod blocks;
+
+pub use blocks::{DropoutSeeds, SeededDropout};
+mod cnn;
+mod dense;
+mod rnn;
+
+pub use cnn::Cnn;
+pub use dense::{DenseStack, Mlp};
+pub use rnn::Rnn;
+
+use burn::module::{ModuleVisitor, Param};
+use burn::prelude::*;
+
+use crate::data::{BatchInputs, ExampleShape};
+use crate::spec::{ModelKind, ModelSpec};
+
+/// Any network sweeplab trains; one variant per model family.
+#[derive(Module, Debug)]
+pub enum Model {
+    /// Dense layers.
+    Mlp(Mlp),
+    /// Convolution blocks and a dense stack.
+    Cnn(Cnn),
+    /// Recurrent layers and a dense stack.
+    Rnn(Rnn),
+}
+
+/// Why a network could not be built for the data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("model.kind: {kind:?} cannot take {shape} inputs")]
+pub struct ModelError {
+    /// The model family asked for.
+    pub kind: ModelKind,
+    /// The data's example shape, in words.
+    pub shape: String,
+}
+
+impl Model {
+    /// Build the network `spec` describes for examples of `shape` and
+    /// `classes` outputs, with parameters on `device` and dropout streams
+    /// derived from `seed`.
+    pub fn new(
+        spec: &ModelSpec,
+        shape: ExampleShape,
+        classes: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        let err = || ModelError {
+            kind: spec.kind,
+            shape: format!("{shape:?}"),
+        };
+        let seeds = &mut DropoutSeeds::new(seed);
+        match (spec.kind, shape) {
+            (ModelKind::Mlp, ExampleShape::Image { .. }) => Ok(Model::Mlp(Mlp::new(
+                spec,
+                shape.len(),
+                classes,
+                seeds,
+                device,
+            ))),
+            (
+                ModelKind::Cnn,
+                ExampleShape::Image {
+                    channels,
+                    height,
+                    width,
+                },
+            ) => Ok(Model::Cnn(Cnn::new(
+                spec,
+                [channels, height, width],
+                classes,
+                seeds,
+                device,
+            ))),
+            (ModelKind::Gru | ModelKind::Lstm, ExampleShape::Sequence { features, .. }) => {
+                Ok(Model::Rnn(Rnn::new(spec, features, classes, seeds, device)))
+            }
+            _ => Err(err()),
+        }
+    }
+
+    /// Class logits `[batch, classes]`.
+    pub fn forward(&self, inputs: BatchInputs) -> Tensor<2> {
+        match (self, inputs) {
+            (Model::Mlp(m), BatchInputs::Images(x)) => m.forward(x.flatten(1, 3)),
+            (Model::Cnn(m), BatchInputs::Images(x)) => m.forward(x),
+            (Model::Rnn(m), BatchInputs::Sequences { values, last_step }) => {
+                m.forward(values, last_step)
+            }
+            _ => panic!("inputs do not match the model (checked when the model was built)"),
+        }
+    }
+}
+
+/// Counts trainable values (running statistics of batch norm excluded), as
+/// PyTorch's `sum(p.numel() for p in model.parameters())` does.
+struct TrainableCount(usize);
+
+impl ModuleVisitor for TrainableCount {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if param.is_require_grad() {
+            self.0 += param.lazy_shape().num_elements();
+        }
+    }
+}
+
+impl Model {
+    /// Number of trainable parameters.
+    pub fn trainable_params(&self) -> usize {
+        let mut count = TrainableCount(0);
+        self.visit(&mut count);
+        count.0
+    }
+}

@@ -1,0 +1,310 @@
+//! Trial records: the versioned result of one trial, as JSON lines and CSV.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{DatasetSpec, Metric, TrialConfig};
+use crate::sweep::AxisValue;
+
+/// Version of the record layout this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a trial ended.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialStatus {
+    /// Trained its whole budget (or stopped early by its own rule).
+    Finished,
+    /// The loss became NaN or infinite.
+    Diverged,
+    /// An error ended it (message in `error`).
+    Failed,
+    /// The user cancelled it.
+    Cancelled,
+}
+
+/// Metrics after one epoch. Non-finite values are written as `null` and read
+/// back as NaN.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EpochMetrics {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    #[serde(with = "finite")]
+    pub train_loss: f64,
+    /// Training accuracy over the epoch's batches.
+    #[serde(with = "finite")]
+    pub train_accuracy: f64,
+    /// Loss on the validation split after the epoch.
+    #[serde(with = "finite")]
+    pub val_loss: f64,
+    /// Accuracy on the validation split after the epoch.
+    #[serde(with = "finite")]
+    pub val_accuracy: f64,
+    /// Learning rate used during the epoch.
+    pub lr: f64,
+    /// Wall-clock seconds of the epoch (training and validation).
+    pub seconds: f64,
+}
+
+impl EpochMetrics {
+    /// The value of `metric` in this epoch.
+    pub fn get(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::ValAccuracy => self.val_accuracy,
+            Metric::ValLoss => self.val_loss,
+            Metric::TrainAccuracy => self.train_accuracy,
+            Metric::TrainLoss => self.train_loss,
+        }
+    }
+}
+
+/// Everything known about one trial: what ran, where, and how it went.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TrialRecord {
+    /// Layout version ([`SCHEMA_VERSION`]).
+    pub schema: u32,
+    /// The sweep's grid id.
+    pub sweep_id: String,
+    /// The sweep's name.
+    pub sweep_name: String,
+    /// Stable trial id.
+    pub trial_id: String,
+    /// Position in the sweep's order.
+    pub trial_index: usize,
+    /// Axis values of the trial's cell.
+    pub cell: Vec<AxisValue>,
+    /// Repeat number within the cell.
+    pub repeat: usize,
+    /// Seed used.
+    pub seed: u64,
+    /// Fully resolved hyperparameters.
+    pub config: TrialConfig,
+    /// Data set it trained on.
+    pub dataset: DatasetSpec,
+    /// How it ended.
+    pub status: TrialStatus,
+    /// Epoch in which the loss became non-finite (diverged trials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_epoch: Option<usize>,
+    /// Epoch after which early stopping ended training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_early_at: Option<usize>,
+    /// Error message (failed trials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Metrics of every completed epoch.
+    pub epochs: Vec<EpochMetrics>,
+    /// Trainable parameters of the model.
+    pub params: usize,
+    /// Backend name (`flex`, `wgpu`, ...).
+    pub backend: String,
+    /// Device description (adapter name or CPU).
+    pub device: String,
+    /// Start, milliseconds since the Unix epoch.
+    pub started_ms: u64,
+    /// End, milliseconds since the Unix epoch.
+    pub finished_ms: u64,
+    /// sweeplab version that produced it.
+    pub sweeplab_version: String,
+}
+
+impl TrialRecord {
+    /// Metrics of the last completed epoch, if any.
+    pub fn last_epoch(&self) -> Option<&EpochMetrics> {
+        self.epochs.last()
+    }
+
+    /// The final value of `metric` (NaN if no epoch completed).
+    pub fn final_metric(&self, metric: Metric) -> f64 {
+        self.last_epoch().map_or(f64::NAN, |e| e.get(metric))
+    }
+
+    /// Seconds spent training, summed over epochs.
+    pub fn seconds(&self) -> f64 {
+        self.epochs.iter().map(|e| e.seconds).sum()
+    }
+
+    /// The record as one JSON line (no trailing newline).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).expect("records serialise")
+    }
+}
+
+/// Why records could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecordError {
+    /// A line is not a valid record.
+    #[error("{file}:{line}: not a trial record: {message}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A record was written by a newer sweeplab.
+    #[error(
+        "{file}:{line}: record schema {found} is newer than this sweeplab reads ({supported}); upgrade sweeplab"
+    )]
+    NewerSchema {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// Schema found.
+        found: u64,
+        /// Newest schema supported.
+        supported: u32,
+    },
+}
+
+/// Records read from JSON lines, plus whether a torn last line (a writer
+/// killed mid-line) was dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonLines {
+    /// The complete records, in file order.
+    pub records: Vec<TrialRecord>,
+    /// A final line without newline that did not parse was skipped.
+    pub torn_tail: bool,
+}
+
+/// Parse JSON lines; `file` names the source in errors. Blank lines are
+/// skipped; an unterminated, unparsable last line is reported as torn rather
+/// than as an error.
+pub fn parse_jsonl(file: &str, text: &str) -> Result<JsonLines, RecordError> {
+    let mut records = Vec::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let last = lines.len() - 1;
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(file, i + 1, line) {
+            Ok(r) => records.push(r),
+            Err(RecordError::Malformed { .. }) if i == last => {
+                return Ok(JsonLines {
+                    records,
+                    torn_tail: true,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(JsonLines {
+        records,
+        torn_tail: false,
+    })
+}
+
+fn parse_line(file: &str, line: usize, text: &str) -> Result<TrialRecord, RecordError> {
+    let malformed = |message: String| RecordError::Malformed {
+        file: file.into(),
+        line,
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
+    let schema = value
+        .get("schema")
+        .and_then(|s| s.as_u64())
+        .ok_or_else(|| malformed("no schema number".into()))?;
+    if schema > SCHEMA_VERSION as u64 {
+        return Err(RecordError::NewerSchema {
+            file: file.into(),
+            line,
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| malformed(e.to_string()))
+}
+
+/// Records as CSV: one row per trial with axis values, seed, status, final
+/// metrics, best validation accuracy, epochs, parameters and seconds.
+pub fn to_csv(records: &[TrialRecord]) -> String {
+    let axes: Vec<String> = records
+        .first()
+        .map(|r| r.cell.iter().map(|a| a.path.clone()).collect())
+        .unwrap_or_default();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["trial_id".to_string(), "status".into()];
+    header.extend(axes.iter().cloned());
+    header.extend(
+        [
+            "repeat",
+            "seed",
+            "epochs",
+            "train_loss",
+            "train_accuracy",
+            "val_loss",
+            "val_accuracy",
+            "best_val_accuracy",
+            "params",
+            "seconds",
+            "backend",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header).expect("in-memory CSV");
+    for r in records {
+        let mut row = vec![r.trial_id.clone(), format!("{:?}", r.status).to_lowercase()];
+        for path in &axes {
+            let v = r
+                .cell
+                .iter()
+                .find(|a| &a.path == path)
+                .map(|a| crate::spec::value_label(&a.value));
+            row.push(v.unwrap_or_default());
+        }
+        let best = r
+            .epochs
+            .iter()
+            .map(|e| e.val_accuracy)
+            .filter(|v| v.is_finite())
+            .fold(f64::NAN, f64::max);
+        row.push(r.repeat.to_string());
+        row.push(r.seed.to_string());
+        row.push(r.epochs.len().to_string());
+        for m in [
+            Metric::TrainLoss,
+            Metric::TrainAccuracy,
+            Metric::ValLoss,
+            Metric::ValAccuracy,
+        ] {
+            row.push(fmt_metric(r.final_metric(m)));
+        }
+        row.push(fmt_metric(best));
+        row.push(r.params.to_string());
+        row.push(format!("{:.3}", r.seconds()));
+        row.push(r.backend.clone());
+        w.write_record(&row).expect("in-memory CSV");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("CSV is UTF-8")
+}
+
+fn fmt_metric(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}")
+    } else {
+        "NaN".into()
+    }
+}
+
+/// Serde for metrics that may be NaN or infinite: JSON has no such numbers,
+/// so they are written as `null` and read back as NaN.
+mod finite {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}

@@ -1,0 +1,131 @@
+//! Axes: a hyperparameter path (`model.dropout`) and the values to scan.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::TrialConfig;
+
+/// One hyperparameter to scan and its values.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AxisSpec {
+    /// Dotted path into the trial config, e.g. `model.dropout`, `train.lr`.
+    pub path: String,
+    /// Values to try, in display order.
+    pub values: Vec<Value>,
+}
+
+impl AxisSpec {
+    /// A short label per value, for tables and plot ticks.
+    pub fn labels(&self) -> Vec<String> {
+        self.values.iter().map(value_label).collect()
+    }
+}
+
+/// A compact label for an axis value: `0.2`, `batch`, `[16, 32]`.
+pub fn value_label(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(value_label).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Every path an axis may scan (`model.*` and `train.*` leaves).
+pub fn hyperparameter_paths() -> Vec<String> {
+    let tree = serde_json::to_value(TrialConfig::default()).expect("config serialises");
+    let mut paths = Vec::new();
+    if let Value::Object(sections) = tree {
+        for (section, fields) in sections {
+            if let Value::Object(fields) = fields {
+                paths.extend(fields.keys().map(|k| format!("{section}.{k}")));
+            }
+        }
+    }
+    paths
+}
+
+/// The closest known path to a misspelt one, if any is close.
+pub(crate) fn suggest_path(path: &str) -> Option<String> {
+    hyperparameter_paths()
+        .into_iter()
+        .map(|p| (strsim::damerau_levenshtein(path, &p), p))
+        .filter(|(d, p)| *d <= 3.max(p.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, p)| p)
+}
+
+/// Why a value could not be applied at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ApplyError {
+    /// The path names no hyperparameter.
+    UnknownPath(String),
+    /// The value has the wrong type for the field.
+    WrongType(String),
+}
+
+/// `config` with the hyperparameter at `path` set to `value`.
+pub(crate) fn apply(
+    config: &TrialConfig,
+    path: &str,
+    value: &Value,
+) -> Result<TrialConfig, ApplyError> {
+    let mut tree = serde_json::to_value(config).expect("config serialises");
+    let slot = path
+        .split_once('.')
+        .and_then(|(section, field)| tree.get_mut(section)?.get_mut(field))
+        .ok_or_else(|| {
+            let hint = suggest_path(path)
+                .map(|p| format!(" (did you mean {p}?)"))
+                .unwrap_or_default();
+            ApplyError::UnknownPath(format!("{path:?} is not a hyperparameter{hint}"))
+        })?;
+    *slot = value.clone();
+    serde_json::from_value(tree).map_err(|e| {
+        ApplyError::WrongType(format!(
+            "{} does not fit: {}",
+            value_label(value),
+            strip_location(&e.to_string())
+        ))
+    })
+}
+
+fn strip_location(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cover_model_and_train() {
+        let paths = hyperparameter_paths();
+        assert!(paths.contains(&"model.dropout".to_string()));
+        assert!(paths.contains(&"train.lr".to_string()));
+        assert!(paths.contains(&"model.norm".to_string()));
+    }
+
+    #[test]
+    fn apply_sets_value_and_checks_type() {
+        let base = TrialConfig::default();
+        let c = apply(&base, "model.norm", &Value::from("group")).unwrap();
+        assert_eq!(c.model.norm, crate::spec::Norm::Group);
+        let err = apply(&base, "model.dropout", &Value::from("high")).unwrap_err();
+        assert!(matches!(err, ApplyError::WrongType(_)));
+    }
+
+    #[test]
+    fn misspelt_path_gets_a_suggestion() {
+        let err = apply(&TrialConfig::default(), "model.dropuot", &Value::from(0.1)).unwrap_err();
+        assert_eq!(
+            err,
+            ApplyError::UnknownPath(
+                "\"model.dropuot\" is not a hyperparameter (did you mean model.dropout?)".into()
+            )
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! Grid expansion: axes x repeats into trials with stable ids, a fixed
+//! order, shards for job arrays, and the trials still to run.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::digest::sha256_hex;
+use crate::spec::{DatasetSpec, SweepSpec, TrialConfig};
+
+/// One axis value of a cell: `model.dropout = 0.2`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct AxisValue {
+    /// The axis path.
+    pub path: String,
+    /// The value in this cell.
+    pub value: Value,
+}
+
+/// One training run: a cell of the grid and a repeat (seed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trial {
+    /// Position in the sweep's deterministic order.
+    pub index: usize,
+    /// Stable id: hash of the canonical config, data set and seed.
+    pub id: String,
+    /// Axis values of the cell, in axis order.
+    pub cell: Vec<AxisValue>,
+    /// Index of each axis value within its axis.
+    pub cell_index: Vec<usize>,
+    /// Repeat number within the cell (0-based).
+    pub repeat: usize,
+    /// Seed for weights, dropout and batch order.
+    pub seed: u64,
+    /// The fully resolved hyperparameters.
+    pub config: TrialConfig,
+}
+
+/// Short stable hash of a JSON value (object keys are sorted by serde_json).
+fn short_hash(value: &Value, hex_chars: usize) -> String {
+    let mut h = sha256_hex(value.to_string().as_bytes());
+    h.truncate(hex_chars);
+    h
+}
+
+/// Stable id of a trial: the same config, data and seed give the same id on
+/// every machine and in every version of the sweep file's layout.
+pub fn trial_id(config: &TrialConfig, dataset: &DatasetSpec, seed: u64) -> String {
+    short_hash(
+        &json!({ "config": config, "dataset": dataset, "seed": seed }),
+        16,
+    )
+}
+
+/// Stable id of a sweep's grid (name, hypothesis and metric excluded, so
+/// editing prose does not orphan results).
+pub fn sweep_id(spec: &SweepSpec) -> String {
+    short_hash(
+        &json!({
+            "dataset": spec.dataset,
+            "base": spec.base,
+            "axes": spec.axes,
+            "repeats": spec.repeats,
+            "seed": spec.seed,
+        }),
+        12,
+    )
+}
+
+/// Every trial of a validated sweep: cells in row-major axis order (the
+/// first axis varies slowest), repeats innermost.
+pub fn expand(spec: &SweepSpec) -> Vec<Trial> {
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new()];
+    for axis in &spec.axes {
+        cells = cells
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..axis.values.len()).map(move |i| {
+                    let mut c = prefix.clone();
+                    c.push(i);
+                    c
+                })
+            })
+            .collect();
+    }
+    let mut trials = Vec::with_capacity(cells.len() * spec.repeats);
+    for cell_index in cells {
+        let mut config = spec.base.clone();
+        let mut cell = Vec::new();
+        for (axis, &i) in spec.axes.iter().zip(&cell_index) {
+            let value = axis.values[i].clone();
+            config = crate::spec::apply_axis(&config, &axis.path, &value)
+                .expect("validated sweeps apply every axis value");
+            cell.push(AxisValue {
+                path: axis.path.clone(),
+                value,
+            });
+        }
+        for repeat in 0..spec.repeats {
+            let seed = spec.seed.wrapping_add(repeat as u64);
+            trials.push(Trial {
+                index: trials.len(),
+                id: trial_id(&config, &spec.dataset, seed),
+                cell: cell.clone(),
+                cell_index: cell_index.clone(),
+                repeat,
+                seed,
+                config: config.clone(),
+            });
+        }
+    }
+    trials
+}
+
+/// Shard `index` of `count` (0-based), as given by `--shard I/N` or a
+/// cluster's array index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+/// Why a shard could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("shard {0:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
+pub struct ShardError(pub String);
+
+impl Shard {
+    /// A shard, checking `index < count`.
+    pub fn new(index: usize, count: usize) -> Result<Self, ShardError> {
+        if count == 0 || index >= count {
+            return Err(ShardError(format!("{index}/{count}")));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether this shard owns the trial at position `trial_index`
+    /// (round-robin, so each shard gets a mix of cells).
+    pub fn owns(&self, trial_index: usize) -> bool {
+        trial_index % self.count == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = ShardError;
+    fn from_str(s: &str) -> Result<Self, ShardError> {
+        let bad = || ShardError(s.to_string());
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let i = i.trim().parse().map_err(|_| bad())?;
+        let n = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(i, n).map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The trials of one shard.
+pub fn shard(trials: &[Trial], shard: Shard) -> Vec<Trial> {
+    trials
+        .iter()
+        .filter(|t| shard.owns(t.index))
+        .cloned()
+        .collect()
+}
+
+/// The trials not yet finished, in order (resume).
+pub fn pending(trials: &[Trial], done: &HashSet<String>) -> Vec<Trial> {
+    trials
+        .iter()
+        .filter(|t| !done.contains(&t.id))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(repeats: usize) -> SweepSpec {
+        SweepSpec::from_toml(&format!(
+            r#"
+            name = "t"
+            repeats = {repeats}
+            [dataset]
+            name = "fashion-mnist"
+            [[axes]]
+            path = "model.dropout"
+            values = [0.0, 0.2, 0.4]
+            [[axes]]
+            path = "model.norm"
+            values = ["none", "batch"]
+            "#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn expands_cells_times_repeats_in_order() {
+        let trials = expand(&spec(2));
+        assert_eq!(trials.len(), 12);
+        assert_eq!(trials[0].cell_index, vec![0, 0]);
+        assert_eq!(trials[2].cell_index, vec![0, 1]);
+        assert_eq!(trials[11].cell_index, vec![2, 1]);
+        assert_eq!(trials[3].config.model.norm, crate::spec::Norm::Batch);
+        assert_eq!(trials[5].config.model.dropout, 0.2);
+        let ids: HashSet<_> = trials.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(ids.len(), 12, "ids are unique");
+        assert_eq!(expand(&spec(2)), trials, "expansion is deterministic");
+    }
+
+    #[test]
+    fn shards_partition_the_grid() {
+        let trials = expand(&spec(3));
+        for n in [1, 2, 3, 5, 7, 18, 25] {
+            let mut seen = HashSet::new();
+            for i in 0..n {
+                for t in shard(&trials, Shard::new(i, n).unwrap()) {
+                    assert!(
+                        seen.insert(t.id.clone()),
+                        "trial {} in two shards of {n}",
+                        t.id
+                    );
+                }
+            }
+            let all: HashSet<_> = trials.iter().map(|t| t.id.clone()).collect();
+            assert_eq!(seen, all, "shards of {n} cover the grid");
+        }
+    }
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        for bad in ["4/4", "1", "a/b", "0/0", "-1/3"] {
+            let err = bad.parse::<Shard>().unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("shard {bad:?}: expected I/N with 0 <= I < N, e.g. 0/4")
+            );
+        }
+    }
+
+    #[test]
+    fn pending_skips_done() {
+        let trials = expand(&spec(1));
+        let done: HashSet<String> = trials[..4].iter().map(|t| t.id.clone()).collect();
+        let rest = pending(&trials, &done);
+        assert_eq!(rest.len(), 2);
+        assert_eq!(rest[0].index, 4);
+    }
+}

@@ -1,0 +1,73 @@
+//! Running one trial of a sweep into a [`TrialRecord`].
+
+use burn::prelude::*;
+use web_time::{SystemTime, UNIX_EPOCH};
+
+use super::{CancelToken, TrainObserver, train};
+use crate::data::Splits;
+use crate::record::{SCHEMA_VERSION, TrialRecord};
+use crate::spec::SweepSpec;
+use crate::sweep::{Trial, sweep_id};
+
+/// Where a trial runs and for which sweep.
+#[derive(Debug, Clone)]
+pub struct RunContext<'a> {
+    /// The sweep the trial belongs to.
+    pub sweep: &'a SweepSpec,
+    /// The device to train on (plain; autodiff is added by the loop).
+    pub device: &'a Device,
+    /// Backend name for the record (`flex`, `wgpu`, ...).
+    pub backend: &'a str,
+    /// Device description for the record (adapter name, `cpu`).
+    pub device_name: &'a str,
+    /// Cancels the trial after its current batch.
+    pub cancel: &'a CancelToken,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Train one trial and describe the result as a record.
+pub async fn run_trial<O: TrainObserver>(
+    ctx: &RunContext<'_>,
+    trial: &Trial,
+    data: &Splits,
+    observer: &mut O,
+) -> TrialRecord {
+    let started_ms = now_ms();
+    let outcome = train(
+        &trial.config,
+        data,
+        trial.seed,
+        ctx.device,
+        ctx.cancel,
+        observer,
+    )
+    .await;
+    TrialRecord {
+        schema: SCHEMA_VERSION,
+        sweep_id: sweep_id(ctx.sweep),
+        sweep_name: ctx.sweep.name.clone(),
+        trial_id: trial.id.clone(),
+        trial_index: trial.index,
+        cell: trial.cell.clone(),
+        repeat: trial.repeat,
+        seed: trial.seed,
+        config: trial.config.clone(),
+        dataset: ctx.sweep.dataset.clone(),
+        status: outcome.status,
+        diverged_epoch: outcome.diverged_epoch,
+        stopped_early_at: outcome.stopped_early_at,
+        error: outcome.error,
+        epochs: outcome.epochs,
+        params: outcome.params,
+        backend: ctx.backend.to_string(),
+        device: ctx.device_name.to_string(),
+        started_ms,
+        finished_ms: now_ms(),
+        sweeplab_version: crate::VERSION.to_string(),
+    }
+}

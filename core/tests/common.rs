@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared/data/<rel>` next to the repository.
+pub fn shared_data(rel: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let path = root.join(rel);
+    assert!(
+        path.exists(),
+        "{} is missing: tests read the real data sets from ../shared/data",
+        path.display()
+    );
+    path
+}
+
+/// The reference CNN of DESIGN §5 as a sweep file.
+pub fn reference_sweep(train_limit: usize, epochs: usize) -> sweeplab_core::spec::SweepSpec {
+    let dir = shared_data("fashion-mnist");
+    sweeplab_core::spec::SweepSpec::from_toml(&format!(
+        r#"
+        name = "reference"
+        seed = 1
+        [dataset]
+        name = "fashion-mnist"
+        path = "{}"
+        train_limit = {train_limit}
+        [base.model]
+        kind = "cnn"
+        conv_blocks = 2
+        channels = [16, 32]
+        norm = "batch"
+        pool = "max"
+        dense = [64]
+        dropout = 0.25
+        [base.train]
+        optimizer = "adam"
+        lr = 1e-3
+        batch_size = 64
+        epochs = {epochs}
+        "#,
+        dir.display()
+    ))
+    .expect("reference sweep is valid")
+}
