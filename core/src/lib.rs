@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod data;
 mod digest;
 pub mod model;
+pub mod plot;
 pub mod record;
 pub mod spec;
 pub mod sweep;

@@ -1,0 +1,54 @@
+//! Plots drawn with plotters over any `DrawingBackend`: the app draws them
+//! on a canvas, the CLI writes PNG and SVG, with the same look.
+
+mod colors;
+mod curves;
+#[cfg(not(target_arch = "wasm32"))]
+mod files;
+mod heatmap;
+mod marginal;
+
+pub use colors::{cell_color, series_color, text_color_on};
+pub use curves::draw_curves;
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{heatmap_png, heatmap_svg_string, write_png, write_svg};
+pub use heatmap::draw_heatmap;
+pub use marginal::draw_marginals;
+
+use plotters::prelude::*;
+
+/// Why a plot could not be drawn.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plot: {0}")]
+pub struct PlotError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        PlotError(e.to_string())
+    }
+}
+
+/// Font family every plot uses.
+pub const FONT: &str = "sans-serif";
+
+/// A short title-friendly form of a metric value.
+pub fn format_value(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Cut `label` to at most `max` characters, marking the cut with an ellipsis.
+pub fn ellipsize(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        let mut s: String = label.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
