@@ -87,8 +87,8 @@ pub(crate) fn config_problems(config: &TrialConfig) -> Vec<(String, String)> {
         }
     }
 
-    if !(t.lr.is_finite() && t.lr > 0.0 && t.lr <= 10.0) {
-        bad("train.lr", format!("{} is outside (0, 10]", t.lr));
+    if !(t.lr.is_finite() && t.lr > 0.0 && t.lr <= 1e4) {
+        bad("train.lr", format!("{} is outside (0, 10000]", t.lr));
     }
     if !(0.0..1.0).contains(&t.momentum) {
         bad(
