@@ -7,6 +7,9 @@
 
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use burn::prelude::*;
 use sweeplab_core::data;
 use sweeplab_core::spec::SweepSpec;

@@ -97,14 +97,28 @@ impl Model {
     }
 }
 
-/// Counts trainable values (running statistics of batch norm excluded), as
-/// PyTorch's `sum(p.numel() for p in model.parameters())` does.
-struct TrainableCount(usize);
+/// Counts trainable values: every float parameter except batch norm's
+/// running statistics, as PyTorch's `sum(p.numel() for p in
+/// model.parameters())` does. Works before lazy initialisation.
+#[derive(Default)]
+struct TrainableCount {
+    path: Vec<String>,
+    count: usize,
+}
 
 impl ModuleVisitor for TrainableCount {
+    fn enter_module(&mut self, name: &str, _container: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container: &str) {
+        self.path.pop();
+    }
+
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if param.is_require_grad() {
-            self.0 += param.lazy_shape().num_elements();
+        let running = self.path.last().is_some_and(|n| n.starts_with("running_"));
+        if !running {
+            self.count += param.lazy_shape().num_elements();
         }
     }
 }
@@ -112,8 +126,8 @@ impl ModuleVisitor for TrainableCount {
 impl Model {
     /// Number of trainable parameters.
     pub fn trainable_params(&self) -> usize {
-        let mut count = TrainableCount(0);
+        let mut count = TrainableCount::default();
         self.visit(&mut count);
-        count.0
+        count.count
     }
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Native CPU benchmark: sweeplab (Burn flex) vs PyTorch (CPU, 2 threads) on
+# the reference CNN (DESIGN §5), run alternately A B A B ... in one go.
+# Prints images/s per run and the median of the per-pair ratios.
+#
+# usage: bench/run.sh [PAIRS] [WARMUP] [TIMED]   (env DATA=../shared/data/fashion-mnist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pairs=${1:-5}; warmup=${2:-5}; timed=${3:-60}
+data=${DATA:-../shared/data/fashion-mnist}
+venv=${BENCH_VENV:-$HOME/.cache/sweeplab/bench-venv}
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
+  echo "bench: installing PyTorch into $venv (PyPI)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q torch==2.15.0 numpy
+fi
+cargo build --profile profiling -p sweeplab-bench -q
+bin=${CARGO_TARGET_DIR:-target}/profiling/bench-cpu
+ours=(); theirs=(); ratios=()
+for i in $(seq "$pairs"); do
+  a=$("$bin" "$data" speed "$warmup" "$timed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
+  b=$("$venv/bin/python" bench/pytorch_reference.py "$data" speed "$warmup" "$timed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
+  r=$(python3 -c "print($a / $b)")
+  printf 'pair %d: sweeplab %.0f img/s, pytorch %.0f img/s, ratio %.3f\n' "$i" "$a" "$b" "$r"
+  ours+=("$a"); theirs+=("$b"); ratios+=("$r")
+done
+python3 - "${ours[*]}" "${theirs[*]}" "${ratios[*]}" <<'PY'
+import statistics, sys
+o, t, r = ([float(x) for x in s.split()] for s in sys.argv[1:4])
+print(f"median: sweeplab {statistics.median(o):.0f} img/s, pytorch {statistics.median(t):.0f} img/s, "
+      f"ratio (median of pairs) {statistics.median(r):.3f}x")
+PY
