@@ -76,3 +76,63 @@ pub fn marginal_means(
         })
         .collect())
 }
+
+/// The interaction in one line, e.g. `model.dropout × model.norm: F(3, 16)
+/// = 4.10, p = 0.021, partial η² = 0.43`, with the sums-of-squares type
+/// when the design is unbalanced.
+pub fn interaction_line(table: &AnovaTable, x: &str, y: &str) -> String {
+    let residual_df = table.row("Residual").map_or(0.0, |r| r.df);
+    let Some(ab) = table.row("A×B") else {
+        return format!("{x} × {y}: no interaction term");
+    };
+    let stat = match (ab.f, ab.p) {
+        (Some(f), Some(p)) => format!(
+            "F({}, {}) = {f:.2}, p = {}",
+            ab.df,
+            residual_df,
+            format_p(p)
+        ),
+        _ => format!(
+            "F({}, {}) undefined (no residual variance)",
+            ab.df, residual_df
+        ),
+    };
+    let eta = ab
+        .partial_eta_sq
+        .map(|e| format!(", partial η² = {e:.2}"))
+        .unwrap_or_default();
+    let kind = if table.balanced {
+        ""
+    } else {
+        " (Type III SS, unbalanced)"
+    };
+    format!("{x} × {y}: {stat}{eta}{kind}")
+}
+
+fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// Records best first by `metric` (finished trials before the rest).
+pub fn ranked(records: &[TrialRecord], metric: crate::spec::Metric) -> Vec<&TrialRecord> {
+    let sign = if metric.higher_is_better() { -1.0 } else { 1.0 };
+    let key = |r: &TrialRecord| {
+        let v = r.final_metric(metric);
+        if r.status == TrialStatus::Finished && v.is_finite() {
+            sign * v
+        } else {
+            f64::INFINITY
+        }
+    };
+    let mut out: Vec<&TrialRecord> = records.iter().collect();
+    out.sort_by(|a, b| {
+        key(a)
+            .total_cmp(&key(b))
+            .then(a.trial_index.cmp(&b.trial_index))
+    });
+    out
+}

@@ -9,7 +9,7 @@ pub mod stats;
 
 pub use budget::{Budget, check_budgets};
 pub use heatmap::{Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap};
-pub use interaction::{Marginal, interaction_anova, marginal_means};
+pub use interaction::{Marginal, interaction_anova, interaction_line, marginal_means, ranked};
 pub use stats::{AnovaError, AnovaRow, AnovaTable, SsType, Summary, summarize, two_way_anova};
 
 use crate::record::TrialRecord;

@@ -1,0 +1,89 @@
+//! Command-line interface (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Train hyperparameter sweeps with sweeplab on this machine.
+#[derive(Debug, Parser)]
+#[command(name = "native-sweep", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run (or resume) a sweep into a results directory.
+    Run(RunArgs),
+    /// Summarise a results directory: table, heatmap.png/.svg, summary.csv.
+    Show(ShowArgs),
+    /// Combine shard directories of one sweep into one directory.
+    Merge(MergeArgs),
+}
+
+/// Where trials train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// A GPU when one is found, else the CPU.
+    Auto,
+    /// A GPU through wgpu (Vulkan / Metal / DX12).
+    Gpu,
+    /// The CPU (Burn's flex backend).
+    Cpu,
+}
+
+/// `native-sweep run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The sweep file (TOML, or JSON with a .json name).
+    pub sweep: PathBuf,
+    /// Results directory [default: runs/<sweep name>-<sweep id>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Device to train on.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Trials trained at the same time.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Run only shard I of N (0-based), e.g. 0/4. Also read from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX/SWEEPLAB_SHARD_COUNT.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `native-sweep show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A results directory.
+    pub dir: PathBuf,
+    /// Axis along the heatmap's horizontal [default: the first axis].
+    #[arg(long)]
+    pub x: Option<String>,
+    /// Axis along the vertical [default: the second axis].
+    #[arg(long)]
+    pub y: Option<String>,
+    /// Metric to colour by [default: the sweep's metric].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Put trials of different epoch budgets in one heatmap anyway.
+    #[arg(long)]
+    pub allow_mixed_budgets: bool,
+}
+
+/// `native-sweep merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories of one sweep.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The combined directory.
+    #[arg(long)]
+    pub out: PathBuf,
+}

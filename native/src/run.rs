@@ -1,0 +1,278 @@
+//! `native-sweep run`: train the trials of a sweep (or one shard of it)
+//! that are not finished yet, `--jobs` at a time, appending each record.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use burn::prelude::*;
+use sweeplab_core::data::{self, Splits};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
+use sweeplab_core::spec::SweepSpec;
+use sweeplab_core::sweep::{self, Shard, Trial, sweep_id};
+use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver, run_trial};
+
+use crate::cli::{Backend, RunArgs};
+use crate::error::{CliError, input};
+use crate::progress::{Progress, cell_label};
+use crate::results::ResultsDir;
+use crate::show;
+
+/// Read and validate a sweep file; errors name the file.
+pub fn read_sweep(path: &Path) -> Result<SweepSpec, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+    let name = path.to_string_lossy();
+    SweepSpec::from_file_text(&name, &text).map_err(|e| input(format!("{}: {e}", path.display())))
+}
+
+/// The shard from `--shard` or a cluster's environment (Slurm job arrays,
+/// Kubernetes Indexed Jobs).
+pub fn resolve_shard(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Shard>, CliError> {
+    if let Some(s) = flag {
+        return s
+            .parse()
+            .map(Some)
+            .map_err(|e| input(format!("--shard: {e}")));
+    }
+    let pair = |index: &str, count: &str| -> Result<Option<Shard>, CliError> {
+        match (env(index), env(count)) {
+            (Some(i), Some(n)) => format!("{i}/{n}")
+                .parse()
+                .map(Some)
+                .map_err(|e| input(format!("{index}/{count}: {e}"))),
+            (Some(_), None) => Err(input(format!(
+                "{index} is set but {count} is not: cannot tell how many shards there are"
+            ))),
+            _ => Ok(None),
+        }
+    };
+    if let Some(s) = pair("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT")? {
+        return Ok(Some(s));
+    }
+    pair("JOB_COMPLETION_INDEX", "SWEEPLAB_SHARD_COUNT")
+}
+
+/// Default results directory of a sweep.
+pub fn default_out(spec: &SweepSpec) -> PathBuf {
+    let safe: String = spec
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    PathBuf::from("runs").join(format!("{safe}-{}", &sweep_id(spec)[..8]))
+}
+
+/// The training device for `backend`, with names for the records.
+fn device_for(backend: Backend) -> Result<(Device, &'static str, String), CliError> {
+    match backend {
+        Backend::Cpu | Backend::Auto => {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Ok((Device::flex(), "flex", format!("cpu ({threads} threads)")))
+        }
+        Backend::Gpu => Err(input(
+            "--backend gpu: this build of native-sweep has no GPU backend; use --backend cpu",
+        )),
+    }
+}
+
+enum Event {
+    Started(usize, String),
+    Batch(usize, BatchProgress, String),
+    Epoch(String, EpochMetrics),
+    Done(Box<TrialRecord>),
+}
+
+struct ChannelObserver {
+    job: usize,
+    label: String,
+    tx: mpsc::Sender<Event>,
+}
+
+impl TrainObserver for ChannelObserver {
+    fn on_batch(&mut self, p: &BatchProgress) {
+        let _ = self.tx.send(Event::Batch(self.job, *p, self.label.clone()));
+    }
+
+    fn on_epoch(&mut self, m: &EpochMetrics) {
+        let _ = self.tx.send(Event::Epoch(self.label.clone(), m.clone()));
+    }
+}
+
+/// Run the command; exit code 1 if any trial failed.
+pub fn run(args: &RunArgs) -> Result<i32, CliError> {
+    let spec = read_sweep(&args.sweep)?;
+    let shard = resolve_shard(args.shard.as_deref(), &|k| std::env::var(k).ok())?;
+    if args.jobs == 0 {
+        return Err(input("--jobs: 0 must be at least 1"));
+    }
+    let out = args.out.clone().unwrap_or_else(|| default_out(&spec));
+    let (device, backend, device_name) = device_for(args.backend)?;
+    let splits = data::load(&spec.dataset).map_err(|e| input(format!("dataset: {e}")))?;
+    let results = ResultsDir::create_or_resume(&out, &spec)?;
+
+    let all = sweep::expand(&spec);
+    let mine = match shard {
+        Some(s) => sweep::shard(&all, s),
+        None => all,
+    };
+    let done: HashSet<String> = results
+        .records()?
+        .into_iter()
+        .filter(|r| r.status != TrialStatus::Cancelled)
+        .map(|r| r.trial_id)
+        .collect();
+    let todo = sweep::pending(&mine, &done);
+    let mut progress = Progress::new(
+        mine.len(),
+        mine.len() - todo.len(),
+        args.jobs.min(todo.len().max(1)),
+        args.quiet,
+    );
+    progress.println(&format!(
+        "sweep {} ({}): {} trials{}, {} to run, on {backend} / {device_name}; results in {}",
+        spec.name,
+        sweep_id(&spec),
+        mine.len(),
+        shard.map(|s| format!(" in shard {s}")).unwrap_or_default(),
+        todo.len(),
+        out.display()
+    ));
+
+    let failed = train_all(
+        &spec,
+        todo,
+        &splits,
+        (&device, backend, &device_name),
+        args.jobs,
+        &results,
+        &mut progress,
+    )?;
+    progress.close();
+    if !args.quiet {
+        let records = results.records()?;
+        match show::write_outputs(&results, &records, &show::Selection::default()) {
+            Ok(table) => eprintln!("{table}"),
+            Err(e) => eprintln!("native-sweep: no summary yet: {e}"),
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// Train `todo` with `jobs` workers; records are appended by this thread
+/// as they arrive. Returns the number of failed trials.
+fn train_all(
+    spec: &SweepSpec,
+    todo: Vec<Trial>,
+    splits: &Splits,
+    (device, backend, device_name): (&Device, &str, &str),
+    jobs: usize,
+    results: &ResultsDir,
+    progress: &mut Progress,
+) -> Result<usize, CliError> {
+    let queue = Mutex::new(VecDeque::from(todo));
+    let cancel = CancelToken::new();
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut failed = 0;
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        for job in 0..jobs {
+            let tx = tx.clone();
+            let (queue, cancel) = (&queue, &cancel);
+            scope.spawn(move || {
+                let ctx = RunContext {
+                    sweep: spec,
+                    device,
+                    backend,
+                    device_name,
+                    cancel,
+                };
+                loop {
+                    let Some(trial) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+                    else {
+                        break;
+                    };
+                    let label = format!("{} seed {}", cell_label(&trial.cell), trial.seed);
+                    let _ = tx.send(Event::Started(job, label.clone()));
+                    let mut observer = ChannelObserver {
+                        job,
+                        label,
+                        tx: tx.clone(),
+                    };
+                    let record = pollster::block_on(run_trial(&ctx, &trial, splits, &mut observer));
+                    if tx.send(Event::Done(Box::new(record))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for event in rx {
+            match event {
+                Event::Started(job, label) => progress.start(job, &label),
+                Event::Batch(job, p, label) => progress.batch(job, &p, &label),
+                Event::Epoch(label, m) => progress.epoch(&label, &m),
+                Event::Done(record) => {
+                    if let Err(e) = results.append(&record) {
+                        cancel.cancel();
+                        return Err(e);
+                    }
+                    if record.status == TrialStatus::Failed {
+                        failed += 1;
+                        progress.println(&format!(
+                            "trial {} failed: {}",
+                            record.trial_id,
+                            record.error.as_deref().unwrap_or("unknown error")
+                        ));
+                    }
+                    progress.finish(&record);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_from_flag_and_cluster_env() {
+        let none = |_: &str| None;
+        assert_eq!(
+            resolve_shard(Some("1/3"), &none).unwrap(),
+            Some(Shard::new(1, 3).unwrap())
+        );
+        assert_eq!(resolve_shard(None, &none).unwrap(), None);
+        let slurm = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("2".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("4".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            resolve_shard(None, &slurm).unwrap(),
+            Some(Shard::new(2, 4).unwrap())
+        );
+        let k8s_missing_count = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
+        let err = resolve_shard(None, &k8s_missing_count).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "JOB_COMPLETION_INDEX is set but SWEEPLAB_SHARD_COUNT is not: cannot tell how many shards there are"
+        );
+        assert_eq!(
+            resolve_shard(Some("4/4"), &none).unwrap_err().exit_code(),
+            2
+        );
+    }
+}

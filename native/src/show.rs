@@ -1,0 +1,152 @@
+//! `native-sweep show`: the terminal summary, `summary.csv` (best first),
+//! `heatmap.png`/`.svg`, `curves.png` and the interaction statistic.
+
+use std::fmt::Write as _;
+
+use sweeplab_core::analysis::{self, HeatmapRequest, OtherAxes};
+use sweeplab_core::plot;
+use sweeplab_core::record::{TrialRecord, to_csv};
+use sweeplab_core::spec::Metric;
+
+use crate::cli::ShowArgs;
+use crate::error::{CliError, input};
+use crate::results::{ResultsDir, write_atomic};
+
+/// Which picture to draw.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Horizontal axis (default: the first).
+    pub x: Option<String>,
+    /// Vertical axis (default: the second, or the first).
+    pub y: Option<String>,
+    /// Metric (default: the sweep's).
+    pub metric: Option<Metric>,
+    /// Mix epoch budgets anyway.
+    pub allow_mixed_budgets: bool,
+}
+
+fn parse_metric(name: &str) -> Result<Metric, CliError> {
+    Metric::ALL
+        .into_iter()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| input(format!("--metric: {name:?} is not one of val_accuracy, val_loss, train_accuracy, train_loss")))
+}
+
+/// Run the command.
+pub fn show(args: &ShowArgs) -> Result<i32, CliError> {
+    let results = ResultsDir::open(&args.dir)?;
+    let records = results.records()?;
+    let selection = Selection {
+        x: args.x.clone(),
+        y: args.y.clone(),
+        metric: args.metric.as_deref().map(parse_metric).transpose()?,
+        allow_mixed_budgets: args.allow_mixed_budgets,
+    };
+    println!("{}", write_outputs(&results, &records, &selection)?);
+    Ok(0)
+}
+
+/// Write summary.csv and the plots into the results directory; return the
+/// terminal summary.
+pub fn write_outputs(
+    results: &ResultsDir,
+    records: &[TrialRecord],
+    sel: &Selection,
+) -> Result<String, CliError> {
+    let spec = &results.spec;
+    if records.is_empty() {
+        return Err(input(format!(
+            "{}: no finished trials yet",
+            results.path.display()
+        )));
+    }
+    let metric = sel.metric.unwrap_or(spec.metric);
+    let ranked: Vec<TrialRecord> = analysis::ranked(records, metric)
+        .into_iter()
+        .cloned()
+        .collect();
+    write_atomic(&results.file("summary.csv"), to_csv(&ranked).as_bytes())?;
+    let mut out = String::new();
+    let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
+    let x = sel.x.clone().or_else(|| axes.first().cloned());
+    let y = sel
+        .y
+        .clone()
+        .or_else(|| axes.get(1).cloned())
+        .or_else(|| x.clone());
+    let plot_err = |e: plot::PlotError| CliError::Runtime(e.to_string());
+    if let (Some(x), Some(y)) = (x, y) {
+        let request = HeatmapRequest {
+            x: x.clone(),
+            y: y.clone(),
+            metric,
+            others: OtherAxes::Averaged,
+            allow_mixed_budgets: sel.allow_mixed_budgets,
+        };
+        let heatmap = analysis::heatmap(records, &request).map_err(|e| input(e.to_string()))?;
+        let budget = heatmap.budget.map(|b| format!(", {b}")).unwrap_or_default();
+        let title = format!("{}: {} ({x} × {y}{budget})", spec.name, metric.name());
+        plot::heatmap_png(&results.file("heatmap.png"), &heatmap, &title, (900, 700))
+            .map_err(plot_err)?;
+        let svg = plot::heatmap_svg_string(&heatmap, &title, (900, 700)).map_err(plot_err)?;
+        write_atomic(&results.file("heatmap.svg"), svg.as_bytes())?;
+        let _ = writeln!(out, "{title}");
+        let _ = writeln!(
+            out,
+            "{:<24} {:<24} {:>3} {:>20} {:>9}",
+            x, y, "n", "mean ± 95% CI", "diverged"
+        );
+        for cell in &heatmap.cells {
+            let value = cell.summary.map_or("-".into(), |s| {
+                format!("{:.4} ± {:.4}", s.mean, s.ci_high - s.mean)
+            });
+            let _ = writeln!(
+                out,
+                "{:<24} {:<24} {:>3} {:>20} {:>9}",
+                heatmap.x_labels[cell.x],
+                heatmap.y_labels[cell.y],
+                cell.summary.map_or(0, |s| s.n),
+                value,
+                cell.diverged
+            );
+        }
+        if x != y {
+            match analysis::interaction_anova(records, &request) {
+                Ok(table) => {
+                    let _ = writeln!(out, "{}", analysis::interaction_line(&table, &x, &y));
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "interaction: not testable ({e})");
+                }
+            }
+        }
+    }
+    plot::write_png(&results.file("curves.png"), (900, 500), |a| {
+        plot::draw_curves(
+            a,
+            records,
+            Metric::ValAccuracy,
+            &format!("{}: validation accuracy", spec.name),
+        )
+    })
+    .map_err(plot_err)?;
+    let _ = writeln!(out, "top trials by {}:", metric.name());
+    for r in ranked.iter().take(5) {
+        let _ = writeln!(
+            out,
+            "  {} {:<40} seed {:<4} {:?} {} = {:.4}",
+            r.trial_id,
+            crate::progress::cell_label(&r.cell),
+            r.seed,
+            r.status,
+            metric.name(),
+            r.final_metric(metric)
+        );
+    }
+    let _ = write!(
+        out,
+        "wrote summary.csv, heatmap.png, heatmap.svg, curves.png in {}",
+        results.path.display()
+    );
+    Ok(out)
+}

@@ -1,0 +1,380 @@
+//! `native-sweep` as a user runs it: real processes, real files.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use sweeplab_core::record::{TrialRecord, TrialStatus, parse_jsonl};
+
+const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+
+fn sweep_text(epochs: usize, train_limit: usize) -> String {
+    format!(
+        r#"
+name = "cli-test"
+hypothesis = "BatchNorm tolerates dropout."
+repeats = 2
+[dataset]
+name = "fashion-mnist"
+train_limit = {train_limit}
+val_limit = 200
+[base.model]
+channels = [8, 16]
+[base.train]
+epochs = {epochs}
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.5]
+[[axes]]
+path = "model.norm"
+values = ["none", "batch"]
+"#
+    )
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sweeplab-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_sweep(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("sweep.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn native(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .output()
+        .unwrap()
+}
+
+fn records(dir: &Path) -> Vec<TrialRecord> {
+    let text = std::fs::read_to_string(dir.join("trials.jsonl")).unwrap();
+    let parsed = parse_jsonl("trials.jsonl", &text).unwrap();
+    assert!(!parsed.torn_tail, "trials.jsonl ends with a torn line");
+    parsed.records
+}
+
+fn metrics_by_id(recs: &[TrialRecord]) -> HashMap<String, Vec<(u64, u64)>> {
+    recs.iter()
+        .map(|r| {
+            (
+                r.trial_id.clone(),
+                r.epochs
+                    .iter()
+                    .map(|e| (e.val_loss.to_bits(), e.train_loss.to_bits()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn run_writes_results_and_resume_skips_finished_trials() {
+    let dir = scratch("run");
+    let sweep = write_sweep(&dir, &sweep_text(1, 300));
+    let out = dir.join("out");
+    let o = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 8);
+    assert!(
+        recs.iter()
+            .all(|r| r.status == TrialStatus::Finished && r.backend == "flex")
+    );
+    for f in [
+        "sweep.toml",
+        "summary.csv",
+        "heatmap.png",
+        "heatmap.svg",
+        "curves.png",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 9);
+    assert!(
+        stderr(&o).contains("model.dropout × model.norm: F(1, 4)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let again = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(again.status.success());
+    assert!(
+        stderr(&again).contains("8 trials, 0 to run"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(records(&out).len(), 8, "no trial ran twice");
+
+    let show = native(&["show", out.to_str().unwrap(), "--metric", "val_loss"]);
+    assert!(show.status.success(), "{}", stderr(&show));
+    assert!(String::from_utf8_lossy(&show.stdout).contains("cli-test: val_loss"));
+}
+
+#[test]
+fn parallel_jobs_give_the_same_metrics_as_one_job() {
+    let dir = scratch("jobs");
+    let sweep = write_sweep(&dir, &sweep_text(1, 200));
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    assert!(
+        native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "--out",
+            one.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "--out",
+            two.to_str().unwrap(),
+            "-q",
+            "--jobs",
+            "3"
+        ])
+        .status
+        .success()
+    );
+    assert_eq!(metrics_by_id(&records(&one)), metrics_by_id(&records(&two)));
+}
+
+#[test]
+fn shards_as_separate_processes_merge_into_the_whole_grid() {
+    let dir = scratch("shards");
+    let sweep = write_sweep(&dir, &sweep_text(1, 200));
+    let whole = dir.join("whole");
+    assert!(
+        native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "--out",
+            whole.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .success()
+    );
+    let n = 3;
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            Command::new(BIN)
+                .args(["run", sweep.to_str().unwrap(), "-q", "--out"])
+                .arg(dir.join(format!("shard{i}")))
+                .env("SLURM_ARRAY_TASK_ID", i.to_string())
+                .env("SLURM_ARRAY_TASK_COUNT", n.to_string())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut seen = HashSet::new();
+    for i in 0..n {
+        for r in records(&dir.join(format!("shard{i}"))) {
+            assert!(seen.insert(r.trial_id), "a trial ran in two shards");
+        }
+    }
+    let merged = dir.join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend((0..n).map(|i| dir.join(format!("shard{i}")).display().to_string()));
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    let o = Command::new(BIN).args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        metrics_by_id(&records(&merged)),
+        metrics_by_id(&records(&whole))
+    );
+    assert!(merged.join("heatmap.png").exists());
+}
+
+#[test]
+fn killed_runs_resume_to_the_full_grid_without_duplicates() {
+    let dir = scratch("kill");
+    let sweep = write_sweep(&dir, &sweep_text(2, 1200));
+    let out = dir.join("out");
+    // Kill at several points: during the first trial, and after some finished.
+    for wait_for_records in [0usize, 1, 3, 5] {
+        let mut child = Command::new(BIN)
+            .args([
+                "run",
+                sweep.to_str().unwrap(),
+                "-q",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            let have =
+                std::fs::read_to_string(out.join("trials.jsonl")).map_or(0, |t| t.lines().count());
+            if have >= wait_for_records && started.elapsed() > Duration::from_millis(300) {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(120) || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let _ = std::fs::read_to_string(out.join("trials.jsonl"))
+            .map(|t| parse_jsonl("t", &t).unwrap());
+    }
+    let o = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recs = records(&out);
+    let ids: HashSet<_> = recs.iter().map(|r| r.trial_id.clone()).collect();
+    assert_eq!(ids.len(), recs.len(), "duplicate trial records");
+    assert_eq!(ids.len(), 8, "full grid");
+    assert!(recs.iter().all(|r| r.epochs.len() == 2));
+}
+
+#[test]
+fn a_changed_sweep_file_is_refused_with_what_changed() {
+    let dir = scratch("changed");
+    let sweep = write_sweep(&dir, &sweep_text(1, 100));
+    let out = dir.join("out");
+    assert!(
+        native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "-q",
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let before = std::fs::read(out.join("trials.jsonl")).unwrap();
+    let changed = write_sweep(&dir, &sweep_text(2, 100));
+    let o = native(&[
+        "run",
+        changed.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("changed: base.train.epochs (1 -> 2)"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        std::fs::read(out.join("trials.jsonl")).unwrap(),
+        before,
+        "results untouched"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_with_exit_code_2_and_writes_nothing() {
+    let dir = scratch("bad");
+    let good = sweep_text(1, 100);
+    let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+        ("missing", String::new(), vec![], "cannot read"),
+        (
+            "bad-toml",
+            "name = \"x\"\n[dataset\n".into(),
+            vec![],
+            "bad TOML",
+        ),
+        (
+            "unknown-key",
+            good.replace("repeats = 2", "repeat = 2"),
+            vec![],
+            "unknown field `repeat`",
+        ),
+        (
+            "bad-axis",
+            good.replace("\"model.norm\"", "\"model.nrom\""),
+            vec![],
+            "did you mean model.norm?",
+        ),
+        (
+            "bad-value",
+            good.replace("[0.0, 0.5]", "[0.0, 1.5]"),
+            vec![],
+            "axes[0] (model.dropout): 1.5 is outside [0, 1)",
+        ),
+        (
+            "bad-shard",
+            good.clone(),
+            vec!["--shard", "3/3"],
+            "--shard: shard \"3/3\": expected I/N",
+        ),
+        (
+            "bad-jobs",
+            good.clone(),
+            vec!["--jobs", "0"],
+            "--jobs: 0 must be at least 1",
+        ),
+        (
+            "bad-data",
+            good.replace(
+                "name = \"fashion-mnist\"",
+                "name = \"fashion-mnist\"\npath = \"/nonexistent\"",
+            ),
+            vec![],
+            "dataset: /nonexistent/",
+        ),
+    ];
+    for (name, text, extra, expected) in cases {
+        let sweep = dir.join(format!("{name}.toml"));
+        if name != "missing" {
+            std::fs::write(&sweep, text).unwrap();
+        }
+        let out = dir.join(format!("{name}-out"));
+        let mut args = vec![
+            "run",
+            sweep.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = native(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!out.exists(), "{name}: wrote {}", out.display());
+    }
+    let o = native(&["show", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a results directory"));
+}
