@@ -7,3 +7,10 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
 fi
 if ! rustup component list --installed | grep -q '^rustfmt'; then rustup component add rustfmt; fi
 if ! rustup component list --installed | grep -q '^clippy'; then rustup component add clippy; fi
+# A real MLflow server for the export tests (DESIGN §4: 3.17.2 in a venv).
+mlflow_venv="${SWEEPLAB_MLFLOW_VENV:-$HOME/.cache/sweeplab/mlflow-venv}"
+if [ ! -x "$mlflow_venv/bin/mlflow" ] || ! "$mlflow_venv/bin/python" -c "import mlflow" 2>/dev/null; then
+  echo "setup: installing MLflow 3.17.2 into $mlflow_venv"
+  python3 -m venv "$mlflow_venv"
+  "$mlflow_venv/bin/pip" install -q mlflow==3.17.2
+fi

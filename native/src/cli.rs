@@ -22,6 +22,30 @@ pub enum Command {
     Show(ShowArgs),
     /// Combine shard directories of one sweep into one directory.
     Merge(MergeArgs),
+    /// (Re)send a results directory to an MLflow server; never duplicates.
+    ExportMlflow(ExportArgs),
+}
+
+/// Where to send results (MLflow).
+#[derive(Debug, Args, Clone)]
+pub struct TrackingArgs {
+    /// MLflow tracking server URI [env: MLFLOW_TRACKING_URI]. Credentials come
+    /// from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.
+    #[arg(long = "mlflow")]
+    pub mlflow: Option<String>,
+    /// MLflow experiment [env: MLFLOW_EXPERIMENT_NAME; default: the sweep's name].
+    #[arg(long)]
+    pub experiment: Option<String>,
+}
+
+/// `native-sweep export-mlflow`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A results directory.
+    pub dir: PathBuf,
+    /// The server and experiment.
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
 }
 
 /// Where trials train.
@@ -56,6 +80,10 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Send every finished trial to MLflow too (the sweep goes on if the
+    /// server is unreachable; send later with export-mlflow).
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
 }
 
 /// `native-sweep show`.

@@ -5,10 +5,12 @@
 pub mod cli;
 mod error;
 mod merge;
+pub mod mlflow;
 mod progress;
 mod results;
 mod run;
 mod show;
+mod sync;
 
 pub use error::CliError;
 pub use results::ResultsDir;
@@ -30,6 +32,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Show(args) => show::show(&args),
         cli::Command::Merge(args) => merge::merge(&args),
+        cli::Command::ExportMlflow(args) => sync::export_mlflow(&args),
     };
     match result {
         Ok(code) => code,

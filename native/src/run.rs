@@ -15,9 +15,11 @@ use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver
 
 use crate::cli::{Backend, RunArgs};
 use crate::error::{CliError, input};
+use crate::mlflow::{Client, Exporter, MlflowError};
 use crate::progress::{Progress, cell_label};
 use crate::results::ResultsDir;
 use crate::show;
+use crate::sync;
 
 /// Read and validate a sweep file; errors name the file.
 pub fn read_sweep(path: &Path) -> Result<SweepSpec, CliError> {
@@ -119,6 +121,7 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
     let out = args.out.clone().unwrap_or_else(|| default_out(&spec));
     let (device, backend, device_name) = device_for(args.backend)?;
     let splits = data::load(&spec.dataset).map_err(|e| input(format!("dataset: {e}")))?;
+    let mut exporter = connect_tracking(args, &spec, &out)?;
     let results = ResultsDir::create_or_resume(&out, &spec)?;
 
     let all = sweep::expand(&spec);
@@ -157,20 +160,55 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         args.jobs,
         &results,
         &mut progress,
+        &mut exporter,
     )?;
     progress.close();
-    if !args.quiet {
-        let records = results.records()?;
-        match show::write_outputs(&results, &records, &show::Selection::default()) {
-            Ok(table) => eprintln!("{table}"),
-            Err(e) => eprintln!("native-sweep: no summary yet: {e}"),
-        }
+    let records = results.records()?;
+    match show::write_outputs(&results, &records, &show::Selection::default()) {
+        Ok(table) if !args.quiet => eprintln!("{table}"),
+        Ok(_) => {}
+        Err(e) => eprintln!("native-sweep: no summary yet: {e}"),
+    }
+    if let Some(mut ex) = exporter
+        && let Err(e) = sync::export_all(&mut ex, &results)
+    {
+        warn_local(&e, &results.path);
     }
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
+fn warn_local(e: &MlflowError, dir: &Path) {
+    eprintln!(
+        "native-sweep: {e}; results stay in {} - send them later with: native-sweep export-mlflow {}",
+        dir.display(),
+        dir.display()
+    );
+}
+
+/// Connect to MLflow if asked. Wrong credentials stop the run (exit 2)
+/// before any training; an unreachable server only warns.
+fn connect_tracking(
+    args: &RunArgs,
+    spec: &SweepSpec,
+    out: &Path,
+) -> Result<Option<Exporter>, CliError> {
+    let Some(config) = sync::tracking_config(&args.tracking) else {
+        return Ok(None);
+    };
+    let experiment = sync::experiment_name(&args.tracking, spec);
+    match Exporter::connect(Client::new(config).with_retries(1), &experiment, spec) {
+        Ok(ex) => Ok(Some(ex)),
+        Err(e @ MlflowError::Auth { .. }) => Err(input(e.to_string())),
+        Err(e) => {
+            warn_local(&e, out);
+            Ok(None)
+        }
+    }
+}
+
 /// Train `todo` with `jobs` workers; records are appended by this thread
 /// as they arrive. Returns the number of failed trials.
+#[allow(clippy::too_many_arguments)]
 fn train_all(
     spec: &SweepSpec,
     todo: Vec<Trial>,
@@ -179,6 +217,7 @@ fn train_all(
     jobs: usize,
     results: &ResultsDir,
     progress: &mut Progress,
+    exporter: &mut Option<Exporter>,
 ) -> Result<usize, CliError> {
     let queue = Mutex::new(VecDeque::from(todo));
     let cancel = CancelToken::new();
@@ -235,6 +274,12 @@ fn train_all(
                         ));
                     }
                     progress.finish(&record);
+                    if let Some(ex) = exporter.as_mut()
+                        && let Err(e) = ex.export_record(&record)
+                    {
+                        warn_local(&e, &results.path);
+                        *exporter = None;
+                    }
                 }
             }
         }

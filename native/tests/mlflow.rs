@@ -1,0 +1,374 @@
+//! Export to a real MLflow 3.17.2 server started here on 127.0.0.1
+//! (installed by `make test`'s setup into ~/.cache/sweeplab/mlflow-venv,
+//! or `SWEEPLAB_MLFLOW_VENV`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+
+fn venv() -> PathBuf {
+    let dir = std::env::var_os("SWEEPLAB_MLFLOW_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/sweeplab/mlflow-venv")
+        });
+    assert!(
+        dir.join("bin/mlflow").exists(),
+        "no MLflow at {} (run `make setup`)",
+        dir.display()
+    );
+    dir
+}
+
+/// A real MLflow server on a free port; stopped by PID on drop.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path, port: u16) -> Server {
+        std::fs::create_dir_all(dir).unwrap();
+        let child = Command::new(venv().join("bin/mlflow"))
+            .args([
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--workers",
+                "1",
+            ])
+            .arg("--backend-store-uri")
+            .arg(format!("sqlite:///{}", dir.join("mlflow.db").display()))
+            .arg("--serve-artifacts")
+            .arg("--artifacts-destination")
+            .arg(dir.join("artifacts"))
+            .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child: Some(child),
+            port,
+            dir: dir.to_path_buf(),
+        };
+        let started = Instant::now();
+        while ureq::get(&format!("{}/health", server.uri()))
+            .call()
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "MLflow did not start: see {}/server.log",
+                dir.display()
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        server
+    }
+
+    fn uri(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // SIGTERM by PID, then wait (DESIGN §4).
+            let _ = Command::new("kill").arg(c.id().to_string()).status();
+            let _ = c.wait();
+        }
+        // The server's gunicorn worker may outlive it briefly; wait for the port.
+        let started = Instant::now();
+        while TcpListener::bind(("127.0.0.1", self.port)).is_err()
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn api(uri: &str, endpoint: &str, body: Value) -> Value {
+    let mut r = ureq::post(&format!("{uri}/api/2.0/mlflow/{endpoint}"))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap();
+    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+fn get(uri: &str, endpoint: &str, query: &[(&str, &str)]) -> Value {
+    let mut req = ureq::get(&format!("{uri}/api/2.0/mlflow/{endpoint}"));
+    for (k, v) in query {
+        req = req.query(*k, *v);
+    }
+    serde_json::from_str(&req.call().unwrap().body_mut().read_to_string().unwrap()).unwrap()
+}
+
+fn runs(uri: &str, experiment: &str) -> Vec<Value> {
+    let exp = get(
+        uri,
+        "experiments/get-by-name",
+        &[("experiment_name", experiment)],
+    );
+    let id = exp["experiment"]["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api(
+        uri,
+        "runs/search",
+        json!({ "experiment_ids": [id], "max_results": 1000 }),
+    )["runs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn tag<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
+    run["data"]["tags"]
+        .as_array()?
+        .iter()
+        .find(|t| t["key"] == key)?["value"]
+        .as_str()
+}
+
+fn param<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
+    run["data"]["params"]
+        .as_array()?
+        .iter()
+        .find(|t| t["key"] == key)?["value"]
+        .as_str()
+}
+
+fn sweep(dir: &Path, name: &str, repeats: usize) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+name = "{name}"
+hypothesis = "BatchNorm lets the network tolerate more dropout."
+repeats = {repeats}
+[dataset]
+name = "fashion-mnist"
+train_limit = 300
+val_limit = 100
+[base.model]
+channels = [4, 8]
+[base.train]
+epochs = 2
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.5]
+[[axes]]
+path = "model.norm"
+values = ["none", "batch"]
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn native(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("MLFLOW_TRACKING_URI")
+        .output()
+        .unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sweeplab-mlflow-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates() {
+    let dir = scratch("export");
+    let port = free_port();
+    let mut server = Server::start(&dir.join("server"), port);
+    let uri = server.uri();
+
+    // 1. A 2x2 sweep with export.
+    let file = sweep(&dir, "mlflow-2x2", 1);
+    let out = dir.join("out");
+    let o = native(&[
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        "--mlflow",
+        &uri,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = runs(&uri, "mlflow-2x2");
+    assert_eq!(all.len(), 5, "one parent and four children");
+    let parent = all
+        .iter()
+        .find(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+        .unwrap();
+    assert_eq!(
+        tag(parent, "mlflow.note.content"),
+        Some("BatchNorm lets the network tolerate more dropout.")
+    );
+    assert_eq!(param(parent, "axis.model.dropout"), Some("0.0, 0.5"));
+    assert_eq!(param(parent, "axis.model.norm"), Some("none, batch"));
+    assert_eq!(parent["info"]["status"], "FINISHED");
+    let parent_id = parent["info"]["run_id"].as_str().unwrap();
+    let children: Vec<&Value> = all
+        .iter()
+        .filter(|r| tag(r, "mlflow.parentRunId") == Some(parent_id))
+        .collect();
+    assert_eq!(children.len(), 4);
+    for c in &children {
+        assert_eq!(c["info"]["status"], "FINISHED");
+        assert!(tag(c, "sweeplab_trial_id").is_some() && tag(c, "sweeplab_seed") == Some("0"));
+        assert!(tag(c, "sweeplab_backend").unwrap().starts_with("flex"));
+        assert!(
+            tag(c, "mlflow.user").is_some() && tag(c, "mlflow.source.name") == Some("native-sweep")
+        );
+        assert_eq!(param(c, "train.epochs"), Some("2"));
+        assert!(param(c, "model.dropout").is_some());
+        let history = get(
+            &uri,
+            "metrics/get-history",
+            &[
+                ("run_id", c["info"]["run_id"].as_str().unwrap()),
+                ("metric_key", "val_accuracy"),
+            ],
+        );
+        let steps: Vec<i64> = history["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["step"].as_i64().unwrap())
+            .collect();
+        assert_eq!(steps, vec![1, 2], "per-epoch history");
+    }
+    let artifacts = get(&uri, "artifacts/list", &[("run_id", parent_id)]);
+    let names: Vec<&str> = artifacts["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for f in ["heatmap.png", "sweep.toml", "trials.jsonl"] {
+        assert!(names.contains(&f), "artifact {f} missing: {names:?}");
+    }
+
+    // The official Python client sees the same runs.
+    let py = Command::new(venv().join("bin/python"))
+        .args(["-c", "import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); df = mlflow.search_runs(experiment_names=['mlflow-2x2']); print(len(df), int((df['tags.sweeplab_kind'] == 'trial').sum()))", &uri])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&py.stdout).trim(),
+        "5 4",
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+
+    // 2. The server goes away mid-sweep: the sweep finishes locally.
+    let file = sweep(&dir, "mlflow-outage", 3);
+    let out = dir.join("outage");
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+            "--mlflow",
+            &uri,
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(out.join("trials.jsonl")).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.stop();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("export-mlflow"),
+        "tells how to send later: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("trials.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        12
+    );
+
+    // Unreachable server: export-mlflow says so in one line, exit 2.
+    let o = native(&["export-mlflow", out.to_str().unwrap(), "--mlflow", &uri]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is unreachable") && err.lines().count() == 1,
+        "{err}"
+    );
+
+    // 3. After a restart, export-mlflow sends the rest; twice creates nothing new.
+    let server = Server::start(&server.dir.clone(), port);
+    for _ in 0..2 {
+        let o = native(&[
+            "export-mlflow",
+            out.to_str().unwrap(),
+            "--mlflow",
+            &server.uri(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let all = runs(&server.uri(), "mlflow-outage");
+        assert_eq!(
+            all.iter()
+                .filter(|r| tag(r, "sweeplab_kind") == Some("trial"))
+                .count(),
+            12
+        );
+        assert_eq!(
+            all.iter()
+                .filter(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+                .count(),
+            1
+        );
+        assert!(all.iter().all(|r| r["info"]["status"] == "FINISHED"));
+    }
+    let again = native(&[
+        "export-mlflow",
+        out.to_str().unwrap(),
+        "--mlflow",
+        &server.uri(),
+    ]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exported 0 new trial runs"));
+}
