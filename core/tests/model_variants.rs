@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 use sweeplab_core::data::{self, ExampleShape};
-use sweeplab_core::model::Model;
+use sweeplab_core::model::{DropoutSeeds, Model};
 use sweeplab_core::record::TrialStatus;
 use sweeplab_core::spec::{
     Activation, ModelKind, ModelSpec, Norm, Optimizer, Pool, Schedule, TrialConfig,
@@ -148,7 +148,7 @@ fn lstm_builds_and_models_refuse_the_wrong_data() {
         features: 3,
     };
     let device = Device::flex();
-    let model = Model::new(&spec, shape, 20, 0, &device).unwrap();
+    let model = Model::new(&spec, shape, 20, &mut DropoutSeeds::new(0), &device).unwrap();
     // Burn's LSTM: 4 gates, each an input and a hidden linear with bias;
     // then the dense head 16 -> 64 -> 20.
     let lstm = |i: usize, h: usize| 4 * (i * h + h + h * h + h);
@@ -156,7 +156,14 @@ fn lstm_builds_and_models_refuse_the_wrong_data() {
         model.trainable_params(),
         lstm(3, 16) + lstm(16, 16) + 16 * 64 + 64 + 64 * 20 + 20
     );
-    let err = Model::new(&ModelSpec::default(), shape, 20, 0, &device).unwrap_err();
+    let err = Model::new(
+        &ModelSpec::default(),
+        shape,
+        20,
+        &mut DropoutSeeds::new(0),
+        &device,
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
             .starts_with("model.kind: Cnn cannot take Sequence"),

@@ -11,13 +11,15 @@ use sweeplab_core::data::{self, Splits};
 use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
 use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{self, Shard, Trial, sweep_id};
-use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver, run_trial};
+use sweeplab_core::train::{
+    BatchProgress, CancelToken, Checkpoint, RunContext, TrainObserver, run_trial,
+};
 
 use crate::cli::{Backend, RunArgs};
 use crate::error::{CliError, input};
 use crate::mlflow::{Client, Exporter, MlflowError};
 use crate::progress::{Progress, cell_label};
-use crate::results::ResultsDir;
+use crate::results::{ResultsDir, write_atomic};
 use crate::show;
 use crate::sync;
 
@@ -89,6 +91,7 @@ fn device_for(backend: Backend) -> Result<(Device, &'static str, String), CliErr
 }
 
 enum Event {
+    Note(String),
     Started(usize, String),
     Batch(usize, BatchProgress, String),
     Epoch(String, EpochMetrics),
@@ -99,9 +102,28 @@ struct ChannelObserver {
     job: usize,
     label: String,
     tx: mpsc::Sender<Event>,
+    checkpoint: PathBuf,
+}
+
+/// Where a trial's epoch checkpoint lives while it runs.
+fn checkpoint_path(results: &ResultsDir, trial_id: &str) -> PathBuf {
+    results.file("checkpoints").join(format!("{trial_id}.ckpt"))
 }
 
 impl TrainObserver for ChannelObserver {
+    fn wants_checkpoints(&self) -> bool {
+        true
+    }
+
+    fn on_checkpoint(&mut self, checkpoint: Checkpoint) {
+        // Best effort: a checkpoint that cannot be written only means a
+        // resume starts the trial over.
+        if let Some(dir) = self.checkpoint.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = write_atomic(&self.checkpoint, &checkpoint.to_bytes());
+    }
+
     fn on_batch(&mut self, p: &BatchProgress) {
         let _ = self.tx.send(Event::Batch(self.job, *p, self.label.clone()));
     }
@@ -242,12 +264,31 @@ fn train_all(
                     };
                     let label = format!("{} seed {}", cell_label(&trial.cell), trial.seed);
                     let _ = tx.send(Event::Started(job, label.clone()));
+                    let checkpoint = checkpoint_path(results, &trial.id);
+                    let resume = std::fs::read(&checkpoint)
+                        .ok()
+                        .and_then(|b| Checkpoint::from_bytes(&b));
+                    if let Some(ck) = resume.as_ref().filter(|ck| ck.state.trial_id == trial.id) {
+                        let note = format!(
+                            "trial {} ({label}): resuming after epoch {}",
+                            trial.id,
+                            ck.epoch()
+                        );
+                        let _ = tx.send(Event::Note(note));
+                    }
                     let mut observer = ChannelObserver {
                         job,
                         label,
                         tx: tx.clone(),
+                        checkpoint,
                     };
-                    let record = pollster::block_on(run_trial(&ctx, &trial, splits, &mut observer));
+                    let record = pollster::block_on(run_trial(
+                        &ctx,
+                        &trial,
+                        splits,
+                        resume.as_ref(),
+                        &mut observer,
+                    ));
                     if tx.send(Event::Done(Box::new(record))).is_err() {
                         break;
                     }
@@ -257,6 +298,7 @@ fn train_all(
         drop(tx);
         for event in rx {
             match event {
+                Event::Note(line) => progress.println(&line),
                 Event::Started(job, label) => progress.start(job, &label),
                 Event::Batch(job, p, label) => progress.batch(job, &p, &label),
                 Event::Epoch(label, m) => progress.epoch(&label, &m),
@@ -265,6 +307,7 @@ fn train_all(
                         cancel.cancel();
                         return Err(e);
                     }
+                    let _ = std::fs::remove_file(checkpoint_path(results, &record.trial_id));
                     if record.status == TrialStatus::Failed {
                         failed += 1;
                         progress.println(&format!(

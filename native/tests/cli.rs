@@ -378,3 +378,73 @@ fn bad_input_is_one_line_with_exit_code_2_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a results directory"));
 }
+
+#[test]
+fn a_trial_killed_mid_way_resumes_from_its_last_epoch_exactly() {
+    let dir = scratch("ckpt");
+    let text = sweep_text(3, 1500).replace("repeats = 2", "repeats = 1");
+    let sweep = write_sweep(&dir, &text);
+    let (whole, killed) = (dir.join("whole"), dir.join("killed"));
+    assert!(
+        native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "-q",
+            "--out",
+            whole.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            sweep.to_str().unwrap(),
+            "-q",
+            "--out",
+            killed.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let ckpt_dir = killed.join("checkpoints");
+    while std::fs::read_dir(&ckpt_dir).map_or(true, |mut d| d.next().is_none()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before a checkpoint was seen"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished_before =
+        std::fs::read_to_string(killed.join("trials.jsonl")).map_or(0, |t| t.lines().count());
+    assert!(finished_before < 4);
+
+    let o = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "--out",
+        killed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(": resuming after epoch "),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        metrics_by_id(&records(&killed)),
+        metrics_by_id(&records(&whole))
+    );
+    assert_eq!(
+        std::fs::read_dir(&ckpt_dir).unwrap().count(),
+        0,
+        "checkpoints are removed once trials finish"
+    );
+}

@@ -1,5 +1,6 @@
 //! Small building blocks shared by the model families.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use burn::nn::{
@@ -72,13 +73,19 @@ pub fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<
 
 /// Dropout with its own seeded random stream. Burn's `Dropout` draws from
 /// one process-wide generator, so trials trained side by side in one
-/// process would disturb each other's masks; this keeps every trial
-/// reproducible. Active only on autodiff (training) inputs.
+/// process would disturb each other's masks; here every layer has its own
+/// stream, re-seeded at the start of each epoch from (trial seed, layer,
+/// epoch), so a trial resumed from an epoch checkpoint draws exactly the
+/// masks it would have drawn. Active only on autodiff (training) inputs.
 #[derive(Module, Debug)]
 pub struct SeededDropout {
     prob: f64,
     #[module(skip)]
-    rng: Arc<Mutex<ChaCha8Rng>>,
+    stream: u64,
+    #[module(skip)]
+    epoch: Arc<AtomicU64>,
+    #[module(skip)]
+    rng: Arc<Mutex<(u64, ChaCha8Rng)>>,
 }
 
 impl SeededDropout {
@@ -91,7 +98,12 @@ impl SeededDropout {
         let keep = 1.0 - self.prob as f32;
         let scale = 1.0 / keep;
         let mask: Vec<f32> = {
-            let mut rng = self.rng.lock().expect("dropout stream");
+            let mut guard = self.rng.lock().expect("dropout stream");
+            let epoch = self.epoch.load(Ordering::Relaxed);
+            if guard.0 != epoch {
+                *guard = (epoch, ChaCha8Rng::seed_from_u64(mix(self.stream, epoch)));
+            }
+            let rng = &mut guard.1;
             (0..shape.num_elements())
                 .map(|_| {
                     if rng.random::<f32>() < keep {
@@ -107,17 +119,33 @@ impl SeededDropout {
     }
 }
 
-/// Hands out dropout layers with distinct streams derived from one seed.
+fn mix(a: u64, b: u64) -> u64 {
+    a.wrapping_mul(0xD1B5_4A32_D192_ED03)
+        .wrapping_add(b.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Hands out dropout layers with distinct streams derived from one seed,
+/// and tells them which epoch it is.
 #[derive(Debug, Clone)]
 pub struct DropoutSeeds {
     seed: u64,
     next: u64,
+    epoch: Arc<AtomicU64>,
 }
 
 impl DropoutSeeds {
     /// Streams derived from `seed`.
     pub fn new(seed: u64) -> Self {
-        Self { seed, next: 0 }
+        Self {
+            seed,
+            next: 0,
+            epoch: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Start epoch `epoch` (1-based): every layer re-seeds its stream.
+    pub fn set_epoch(&self, epoch: usize) {
+        self.epoch.store(epoch as u64, Ordering::Relaxed);
     }
 
     /// A dropout layer, or `None` when `prob` is zero.
@@ -126,13 +154,12 @@ impl DropoutSeeds {
             return None;
         }
         self.next += 1;
-        let stream = self
-            .seed
-            .wrapping_mul(0xD1B5_4A32_D192_ED03)
-            .wrapping_add(self.next);
+        let stream = mix(self.seed, self.next);
         Some(SeededDropout {
             prob,
-            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(stream))),
+            stream,
+            epoch: self.epoch.clone(),
+            rng: Arc::new(Mutex::new((u64::MAX, ChaCha8Rng::seed_from_u64(stream)))),
         })
     }
 }

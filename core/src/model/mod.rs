@@ -42,19 +42,18 @@ pub struct ModelError {
 impl Model {
     /// Build the network `spec` describes for examples of `shape` and
     /// `classes` outputs, with parameters on `device` and dropout streams
-    /// derived from `seed`.
+    /// handed out by `seeds`.
     pub fn new(
         spec: &ModelSpec,
         shape: ExampleShape,
         classes: usize,
-        seed: u64,
+        seeds: &mut DropoutSeeds,
         device: &Device,
     ) -> Result<Self, ModelError> {
         let err = || ModelError {
             kind: spec.kind,
             shape: format!("{shape:?}"),
         };
-        let seeds = &mut DropoutSeeds::new(seed);
         match (spec.kind, shape) {
             (ModelKind::Mlp, ExampleShape::Image { .. }) => Ok(Model::Mlp(Mlp::new(
                 spec,

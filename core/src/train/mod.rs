@@ -2,11 +2,13 @@
 //! reads, so it runs in a browser worker), seeded, with per-epoch metrics,
 //! divergence detection, schedules, early stopping and cancellation.
 
+mod checkpoint;
 mod observer;
 mod optimizer;
 mod schedule;
 mod trial;
 
+pub use checkpoint::{Checkpoint, LoopState};
 pub use observer::{BatchProgress, CancelToken, Silent, TrainObserver};
 pub use optimizer::build_optimizer;
 pub use schedule::LrSchedule;
@@ -14,13 +16,15 @@ pub use trial::{RunContext, run_trial};
 
 use burn::module::{ModuleVisitor, Param};
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 use burn::tensor::Transaction;
 use web_time::Instant;
 
 use crate::data::{Dataset, Splits, batch, shuffled};
-use crate::model::Model;
+use crate::model::{DropoutSeeds, Model};
 use crate::record::{EpochMetrics, TrialStatus};
 use crate::spec::TrialConfig;
 
@@ -57,6 +61,22 @@ impl ModuleVisitor for Materialize {
     }
 }
 
+/// What a trial trains: its config, data and seed, and optionally a
+/// checkpoint to continue from.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainJob<'a> {
+    /// Hyperparameters.
+    pub config: &'a TrialConfig,
+    /// Training and validation data.
+    pub data: &'a Splits,
+    /// Seed for weights, dropout and batch order.
+    pub seed: u64,
+    /// Trial id (stamped into checkpoints).
+    pub trial_id: &'a str,
+    /// Continue after this checkpoint's epoch instead of starting afresh.
+    pub resume: Option<&'a Checkpoint>,
+}
+
 /// Train `config` on `data` with `seed` on `device` (a plain device; the
 /// loop adds autodiff). Same config, data, seed and backend give identical
 /// metrics.
@@ -68,8 +88,30 @@ pub async fn train<O: TrainObserver>(
     cancel: &CancelToken,
     observer: &mut O,
 ) -> TrainOutcome {
+    let job = TrainJob {
+        config,
+        data,
+        seed,
+        trial_id: "",
+        resume: None,
+    };
+    train_job(job, device, cancel, observer).await
+}
+
+/// [`train`], optionally resuming from a checkpoint; a checkpoint of
+/// another trial or that does not load is ignored (the trial restarts).
+pub async fn train_job<O: TrainObserver>(
+    job: TrainJob<'_>,
+    device: &Device,
+    cancel: &CancelToken,
+    observer: &mut O,
+) -> TrainOutcome {
+    let TrainJob {
+        config, data, seed, ..
+    } = job;
     let plain = device.clone().inner();
     let device = plain.clone().autodiff();
+    let mut seeds = DropoutSeeds::new(seed);
     let mut model = {
         // Burn's generator is process-wide: seed and draw the initial
         // weights under one lock so trials started side by side stay
@@ -80,7 +122,7 @@ pub async fn train<O: TrainObserver>(
             &config.model,
             data.train.shape,
             data.train.classes,
-            seed,
+            &mut seeds,
             &device,
         ) {
             Ok(m) => {
@@ -93,11 +135,25 @@ pub async fn train<O: TrainObserver>(
     let params = model.trainable_params();
     let spec = &config.train;
     let mut optimizer = build_optimizer(spec);
-    let mut schedule = LrSchedule::new(spec);
+    let mut state = LoopState {
+        trial_id: job.trial_id.to_string(),
+        epochs: Vec::new(),
+        schedule: LrSchedule::new(spec),
+        best_val: None,
+        waited: 0,
+        examples: 0,
+    };
+    if let Some(ck) = job
+        .resume
+        .filter(|ck| ck.state.trial_id == job.trial_id && ck.epoch() < spec.epochs)
+        && let Some((m, o)) = restore(ck, model.clone(), optimizer.clone())
+    {
+        (model, optimizer, state) = (m, o, ck.state.clone());
+    }
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut outcome = TrainOutcome {
         status: TrialStatus::Finished,
-        epochs: Vec::new(),
+        epochs: state.epochs.clone(),
         diverged_epoch: None,
         stopped_early_at: None,
         params,
@@ -105,13 +161,11 @@ pub async fn train<O: TrainObserver>(
     };
     let n = data.train.len();
     let batches = n.div_ceil(spec.batch_size);
-    let mut examples = 0;
-    let mut best_val = f64::INFINITY;
-    let mut waited = 0;
 
-    for epoch in 1..=spec.epochs {
+    for epoch in state.epochs.len() + 1..=spec.epochs {
         let started = Instant::now();
-        let lr = schedule.lr(epoch);
+        seeds.set_epoch(epoch);
+        let lr = state.schedule.lr(epoch);
         let order = shuffled(n, epoch_seed(seed, epoch));
         let (mut loss_sum, mut correct_sum) = (0.0f64, 0.0f64);
         for (b, indices) in order.chunks(spec.batch_size).enumerate() {
@@ -137,14 +191,14 @@ pub async fn train<O: TrainObserver>(
             }
             loss_sum += batch_loss * indices.len() as f64;
             correct_sum += batch_correct;
-            examples += indices.len();
+            state.examples += indices.len();
             observer.on_batch(&BatchProgress {
                 epoch,
                 epochs: spec.epochs,
                 batch: b + 1,
                 batches,
                 loss: batch_loss,
-                examples,
+                examples: state.examples,
             });
             observer.between_batches().await;
         }
@@ -162,27 +216,61 @@ pub async fn train<O: TrainObserver>(
             seconds: started.elapsed().as_secs_f64(),
         };
         observer.on_epoch(&metrics);
-        outcome.epochs.push(metrics);
+        outcome.epochs.push(metrics.clone());
+        state.epochs.push(metrics);
         if !val_loss.is_finite() {
             outcome.status = TrialStatus::Diverged;
             outcome.diverged_epoch = Some(epoch);
             return outcome;
         }
-        schedule.observe(val_loss);
+        state.schedule.observe(val_loss);
         if let Some(patience) = spec.early_stopping_patience {
-            if val_loss < best_val - spec.early_stopping_min_delta {
-                best_val = val_loss;
-                waited = 0;
+            if state
+                .best_val
+                .is_none_or(|best| val_loss < best - spec.early_stopping_min_delta)
+            {
+                state.best_val = Some(val_loss);
+                state.waited = 0;
             } else {
-                waited += 1;
-                if waited >= patience && epoch < spec.epochs {
+                state.waited += 1;
+                if state.waited >= patience && epoch < spec.epochs {
                     outcome.stopped_early_at = Some(epoch);
                     break;
                 }
             }
         }
+        if observer.wants_checkpoints() && epoch < spec.epochs {
+            if let Some(ck) = snapshot(&model, &optimizer, &state) {
+                observer.on_checkpoint(ck);
+            }
+        }
     }
     outcome
+}
+
+/// The model and optimiser with a checkpoint's state loaded.
+fn restore(
+    ck: &Checkpoint,
+    model: Model,
+    optimizer: ModuleOptimizer,
+) -> Option<(Model, ModuleOptimizer)> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(ck.model.clone())).ok()?;
+    let model = model.try_load_record(record).ok()?;
+    let optimizer = optimizer
+        .from_bytes(Bytes::from_bytes_vec(ck.optimizer.clone()))
+        .ok()?;
+    Some((model, optimizer))
+}
+
+/// A checkpoint of the current state (`None` if serialising fails).
+fn snapshot(model: &Model, optimizer: &ModuleOptimizer, state: &LoopState) -> Option<Checkpoint> {
+    let model = model.clone().into_record().into_bytes().ok()?.to_vec();
+    let optimizer = optimizer.into_bytes().ok()?.to_vec();
+    Some(Checkpoint {
+        state: state.clone(),
+        model,
+        optimizer,
+    })
 }
 
 fn failed(message: String, params: usize) -> TrainOutcome {

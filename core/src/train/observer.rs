@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::Checkpoint;
 use crate::record::EpochMetrics;
 
 /// Where a trial is, after each optimisation step.
@@ -51,6 +52,15 @@ pub trait TrainObserver {
 
     /// After every epoch's validation.
     fn on_epoch(&mut self, _metrics: &EpochMetrics) {}
+
+    /// Whether [`TrainObserver::on_checkpoint`] should be called (building
+    /// a checkpoint serialises the model, so it is skipped unless wanted).
+    fn wants_checkpoints(&self) -> bool {
+        false
+    }
+
+    /// After every completed epoch, when checkpoints are wanted.
+    fn on_checkpoint(&mut self, _checkpoint: Checkpoint) {}
 
     /// Awaited between batches: a browser worker yields to its event loop
     /// here (and can wait while paused); native code returns at once.

@@ -5,11 +5,11 @@ use std::f64::consts::PI;
 use crate::spec::{Schedule, TrainSpec};
 
 /// The learning rate over a trial's epochs; `plateau` keeps state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LrSchedule {
     spec: TrainSpec,
     plateau_lr: f64,
-    best_loss: f64,
+    best_loss: Option<f64>,
     waited: usize,
 }
 
@@ -19,7 +19,7 @@ impl LrSchedule {
         Self {
             spec: spec.clone(),
             plateau_lr: spec.lr,
-            best_loss: f64::INFINITY,
+            best_loss: None,
             waited: 0,
         }
     }
@@ -48,8 +48,8 @@ impl LrSchedule {
         if self.spec.schedule != Schedule::Plateau {
             return;
         }
-        if val_loss < self.best_loss {
-            self.best_loss = val_loss;
+        if self.best_loss.is_none_or(|best| val_loss < best) {
+            self.best_loss = Some(val_loss);
             self.waited = 0;
         } else {
             self.waited += 1;

@@ -3,7 +3,7 @@
 use burn::prelude::*;
 use web_time::{SystemTime, UNIX_EPOCH};
 
-use super::{CancelToken, TrainObserver, train};
+use super::{CancelToken, Checkpoint, TrainJob, TrainObserver, train_job};
 use crate::data::Splits;
 use crate::record::{SCHEMA_VERSION, TrialRecord};
 use crate::spec::SweepSpec;
@@ -30,23 +30,24 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Train one trial and describe the result as a record.
+/// Train one trial (continuing from `resume` if given and it belongs to
+/// the trial) and describe the result as a record.
 pub async fn run_trial<O: TrainObserver>(
     ctx: &RunContext<'_>,
     trial: &Trial,
     data: &Splits,
+    resume: Option<&Checkpoint>,
     observer: &mut O,
 ) -> TrialRecord {
     let started_ms = now_ms();
-    let outcome = train(
-        &trial.config,
+    let job = TrainJob {
+        config: &trial.config,
         data,
-        trial.seed,
-        ctx.device,
-        ctx.cancel,
-        observer,
-    )
-    .await;
+        seed: trial.seed,
+        trial_id: &trial.id,
+        resume,
+    };
+    let outcome = train_job(job, ctx.device, ctx.cancel, observer).await;
     TrialRecord {
         schema: SCHEMA_VERSION,
         sweep_id: sweep_id(ctx.sweep),
