@@ -239,10 +239,11 @@ pub async fn train_job<O: TrainObserver>(
                 }
             }
         }
-        if observer.wants_checkpoints() && epoch < spec.epochs {
-            if let Some(ck) = snapshot(&model, &optimizer, &state) {
-                observer.on_checkpoint(ck);
-            }
+        if observer.wants_checkpoints()
+            && epoch < spec.epochs
+            && let Some(ck) = snapshot(&model, &optimizer, &state)
+        {
+            observer.on_checkpoint(ck);
         }
     }
     outcome
