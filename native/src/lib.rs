@@ -3,6 +3,7 @@
 //! cluster job arrays, summaries and plots.
 
 pub mod cli;
+pub mod device;
 mod error;
 mod merge;
 pub mod mlflow;

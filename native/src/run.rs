@@ -16,6 +16,7 @@ use sweeplab_core::train::{
 };
 
 use crate::cli::{Backend, RunArgs};
+use crate::device;
 use crate::error::{CliError, input};
 use crate::mlflow::{Client, Exporter, MlflowError};
 use crate::progress::{Progress, cell_label};
@@ -77,19 +78,6 @@ pub fn default_out(spec: &SweepSpec) -> PathBuf {
     PathBuf::from("runs").join(format!("{safe}-{}", &sweep_id(spec)[..8]))
 }
 
-/// The training device for `backend`, with names for the records.
-fn device_for(backend: Backend) -> Result<(Device, &'static str, String), CliError> {
-    match backend {
-        Backend::Cpu | Backend::Auto => {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            Ok((Device::flex(), "flex", format!("cpu ({threads} threads)")))
-        }
-        Backend::Gpu => Err(input(
-            "--backend gpu: this build of native-sweep has no GPU backend; use --backend cpu",
-        )),
-    }
-}
-
 enum Event {
     Note(String),
     Started(usize, String),
@@ -141,9 +129,19 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         return Err(input("--jobs: 0 must be at least 1"));
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(&spec));
-    let (device, backend, device_name) = device_for(args.backend)?;
     let splits = data::load(&spec.dataset).map_err(|e| input(format!("dataset: {e}")))?;
     let mut exporter = connect_tracking(args, &spec, &out)?;
+    // Probing adapters may make drivers print to stderr: after input checks.
+    let found = if args.backend == Backend::Cpu {
+        Vec::new()
+    } else {
+        device::adapters()
+    };
+    let device::Chosen {
+        device,
+        backend,
+        name: device_name,
+    } = device::choose(args.backend, &found)?;
     let results = ResultsDir::create_or_resume(&out, &spec)?;
 
     let all = sweep::expand(&spec);

@@ -34,10 +34,21 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, port: u16) -> Server {
+        Self::start_with(dir, port, None)
+    }
+
+    /// With `admin_password`, the basic-auth app (user `admin`).
+    fn start_with(dir: &Path, port: u16, admin_password: Option<&str>) -> Server {
         std::fs::create_dir_all(dir).unwrap();
-        let child = Command::new(venv().join("bin/mlflow"))
+        let mut cmd = Command::new(venv().join("bin/mlflow"));
+        cmd.current_dir(dir).arg("server");
+        if let Some(p) = admin_password {
+            cmd.args(["--app-name", "basic-auth"])
+                .env("MLFLOW_AUTH_ADMIN_PASSWORD", p)
+                .env("MLFLOW_FLASK_SERVER_SECRET_KEY", "sweeplab-test-csrf-key");
+        }
+        let child = cmd
             .args([
-                "server",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -371,4 +382,61 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
         &server.uri(),
     ]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("exported 0 new trial runs"));
+}
+
+#[test]
+fn wrong_credentials_are_one_line_exit_2_before_any_training() {
+    let dir = scratch("auth");
+    let server = Server::start_with(&dir.join("server"), free_port(), Some("s3cret-Admin-pw1"));
+    let file = sweep(&dir, "mlflow-auth", 1);
+    let out = dir.join("out");
+    let wrong = Command::new(BIN)
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+            "--mlflow",
+            &server.uri(),
+        ])
+        .env("MLFLOW_TRACKING_USERNAME", "admin")
+        .env("MLFLOW_TRACKING_PASSWORD", "wrong-password")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("refused the credentials (HTTP 401)"), "{err}");
+    assert!(
+        !err.contains("wrong-password"),
+        "the secret is never printed"
+    );
+    assert!(!out.exists(), "nothing written");
+
+    // The right password works through basic auth.
+    let right = Command::new(BIN)
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+            "--mlflow",
+            &server.uri(),
+        ])
+        .env("MLFLOW_TRACKING_USERNAME", "admin")
+        .env("MLFLOW_TRACKING_PASSWORD", "s3cret-Admin-pw1")
+        .output()
+        .unwrap();
+    assert!(
+        right.status.success(),
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&right.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
 }
