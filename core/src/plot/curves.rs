@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PlotError, ellipsize, series_color};
+use super::{FONT, PlotError, ellipsize, padded_range, series_color};
 use crate::record::TrialRecord;
 use crate::spec::{Metric, value_label};
 
@@ -25,20 +25,13 @@ where
         .filter(|p| p.1.is_finite())
         .collect();
     let max_epoch = points.iter().map(|p| p.0).max().unwrap_or(1).max(2);
-    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if points.is_empty() {
-        (0.0, 1.0)
-    } else {
-        (lo, hi)
-    };
-    let pad = ((hi - lo) * 0.08).max(1e-3);
+    let range = padded_range(points.iter().map(|p| p.1), 0.08);
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 16))
         .margin(8)
         .x_label_area_size(36)
         .y_label_area_size(56)
-        .build_cartesian_2d(1usize..max_epoch, (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d(1usize..max_epoch, range)?;
     chart
         .configure_mesh()
         .x_desc("epoch")

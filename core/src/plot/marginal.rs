@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PlotError, ellipsize, series_color};
+use super::{FONT, PlotError, ellipsize, padded_range, series_color};
 use crate::analysis::Marginal;
 use crate::spec::Metric;
 
@@ -19,18 +19,13 @@ where
 {
     area.fill(&WHITE)?;
     let n = marginals.len();
-    let bounds: Vec<(f64, f64)> = marginals
-        .iter()
-        .filter_map(|m| m.summary.map(|s| (s.ci_low, s.ci_high)))
-        .collect();
-    let lo = bounds.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
-    let hi = bounds.iter().map(|b| b.1).fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if bounds.is_empty() {
-        (0.0, 1.0)
-    } else {
-        (lo, hi)
-    };
-    let pad = ((hi - lo) * 0.1).max(1e-3);
+    let range = padded_range(
+        marginals
+            .iter()
+            .filter_map(|m| m.summary)
+            .flat_map(|s| [s.ci_low, s.ci_high]),
+        0.1,
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!("{} by {}", metric.name(), ellipsize(axis, 40)),
@@ -39,7 +34,7 @@ where
         .margin(8)
         .x_label_area_size(36)
         .y_label_area_size(56)
-        .build_cartesian_2d((0..n).into_segmented(), (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d((0..n).into_segmented(), range)?;
     let labels: Vec<String> = marginals.iter().map(|m| m.label.clone()).collect();
     chart
         .configure_mesh()

@@ -52,3 +52,18 @@ pub fn ellipsize(label: &str, max: usize) -> String {
         s
     }
 }
+
+/// The span of `values` widened by `margin` of its width on both sides
+/// (at least 1e-3), or `0..1` when there are none: a plot's value axis.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, margin: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return 0.0..1.0;
+    }
+    let pad = ((hi - lo) * margin).max(1e-3);
+    (lo - pad)..(hi + pad)
+}
