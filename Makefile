@@ -2,20 +2,30 @@
 SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test check lint wasm setup bench
+.PHONY: test lint rust-test browser-test serve dist setup bench
 
-## Everything CI runs: format, lints, all tests, the wasm build of the core.
-test: lint
-	cargo test --workspace
-	$(MAKE) wasm
+## Everything CI runs: format, lints (native and the wasm app), all Rust
+## tests, then the browser tests in headless Chromium.
+test: lint rust-test browser-test
 
 lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p sweeplab-app --target wasm32-unknown-unknown --profile wasm-dev -- -D warnings
 
-## The core must build for browsers.
-wasm: setup
-	cargo build -p sweeplab-core --target wasm32-unknown-unknown
+rust-test: setup
+	cargo test --workspace
+
+browser-test: setup
+	bash tests/browser/run.sh
+
+## Build and serve the app on http://127.0.0.1:8080 (embedded data set).
+serve: setup
+	trunk serve --open=false
+
+## A static site in dist/ for any host and sub-path.
+dist: setup
+	trunk build --release
 
 ## Install what is missing (idempotent).
 setup:

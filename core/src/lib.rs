@@ -6,10 +6,12 @@
 
 pub mod analysis;
 pub mod data;
+pub mod journal;
 mod digest;
 pub mod model;
 pub mod plot;
 pub mod record;
+pub mod report;
 pub mod spec;
 pub mod sweep;
 pub mod train;

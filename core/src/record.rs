@@ -293,7 +293,7 @@ fn fmt_metric(v: f64) -> String {
 
 /// Serde for metrics that may be NaN or infinite: JSON has no such numbers,
 /// so they are written as `null` and read back as NaN.
-mod finite {
+pub(crate) mod finite {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {

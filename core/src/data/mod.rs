@@ -64,3 +64,58 @@ pub fn load(spec: &DatasetSpec) -> Result<Splits, DataError> {
     };
     Ok(prepare(raw, spec))
 }
+
+/// A file the caller already holds in memory (a browser's file picker).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvidedFile {
+    /// The file's name, as the user knows it.
+    pub name: String,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The raw splits a spec names, from files given in memory instead of
+/// paths: the four IDX files (recognised by their standard names, `.gz` or
+/// not) or the gestures zip; with no files, the embedded Fashion-MNIST
+/// subset. Errors name the file and what was expected.
+pub fn from_provided(spec: &DatasetSpec, files: &[ProvidedFile]) -> Result<Splits, DataError> {
+    use crate::spec::DatasetName;
+    let missing = |message: String| DataError::Io {
+        file: "dataset".into(),
+        message,
+    };
+    match spec.name {
+        DatasetName::Gestures => {
+            let [zip] = files else {
+                return Err(missing(format!(
+                    "the gestures data set is one zip file; {} given",
+                    files.len()
+                )));
+            };
+            gestures::from_zip(&zip.name, &zip.bytes, spec.val_fraction, spec.split_seed)
+        }
+        DatasetName::FashionMnist if files.is_empty() => Ok(images::embedded_fashion_mnist()),
+        DatasetName::FashionMnist | DatasetName::Idx => {
+            let find = |standard: &str| {
+                let stem = standard.trim_end_matches(".gz");
+                files
+                    .iter()
+                    .find(|f| f.name == standard || f.name == stem)
+                    .ok_or_else(|| {
+                        missing(format!(
+                            "expected the four IDX files {} (gzip'd or not); missing {standard}",
+                            images::IDX_FILES.join(", ")
+                        ))
+                    })
+            };
+            let [a, b, c, d] = images::IDX_FILES.map(find);
+            let (a, b, c, d) = (a?, b?, c?, d?);
+            images::from_idx_files([
+                (&a.name, &a.bytes),
+                (&b.name, &b.bytes),
+                (&c.name, &c.bytes),
+                (&d.name, &d.bytes),
+            ])
+        }
+    }
+}

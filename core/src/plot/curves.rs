@@ -74,3 +74,33 @@ where
     }
     Ok(())
 }
+
+/// Draw a running trial's training loss against progress in epochs
+/// (`(epochs done as a fraction, loss)` points), for live views.
+pub fn draw_loss_trace<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(f64, f64)],
+    epochs: usize,
+    title: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    let finite: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.1.is_finite()).collect();
+    let range = padded_range(finite.iter().map(|p| p.1), 0.08);
+    let mut chart = ChartBuilder::on(area)
+        .caption(ellipsize(title, 60), (FONT, 16))
+        .margin(8)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..epochs.max(1) as f64, range)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("training loss (batch)")
+        .label_style((FONT, 12))
+        .draw()?;
+    chart.draw_series(LineSeries::new(finite, series_color(0).stroke_width(2)))?;
+    Ok(())
+}

@@ -3,15 +3,15 @@
 
 mod colors;
 mod curves;
-#[cfg(not(target_arch = "wasm32"))]
 mod files;
 mod heatmap;
 mod marginal;
 
 pub use colors::{cell_color, series_color, text_color_on};
-pub use curves::draw_curves;
+pub use curves::{draw_curves, draw_loss_trace};
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{heatmap_png, heatmap_svg_string, write_png, write_svg};
+pub use files::{heatmap_png, write_png};
+pub use files::{heatmap_svg_string, write_svg};
 pub use heatmap::draw_heatmap;
 pub use marginal::draw_marginals;
 

@@ -129,3 +129,111 @@ mod tests {
         );
     }
 }
+
+/// The allowed values of an enumerated hyperparameter (`model.norm` →
+/// `none, batch, layer, group`), for forms; `None` for free-valued ones.
+pub fn choices(path: &str) -> Option<Vec<String>> {
+    use super::{Activation, ModelKind, Norm, Optimizer, Pool, Schedule};
+    fn names<T: Serialize>(variants: &[T]) -> Vec<String> {
+        variants
+            .iter()
+            .map(|v| value_label(&serde_json::to_value(v).expect("enum serialises")))
+            .collect()
+    }
+    Some(match path {
+        "model.kind" => names(&[
+            ModelKind::Mlp,
+            ModelKind::Cnn,
+            ModelKind::Gru,
+            ModelKind::Lstm,
+        ]),
+        "model.norm" => names(&[Norm::None, Norm::Batch, Norm::Layer, Norm::Group]),
+        "model.pool" => names(&[Pool::Max, Pool::Avg, Pool::None]),
+        "model.activation" => names(&[
+            Activation::Relu,
+            Activation::Gelu,
+            Activation::LeakyRelu,
+            Activation::Tanh,
+        ]),
+        "train.optimizer" => names(&[
+            Optimizer::Sgd,
+            Optimizer::Adam,
+            Optimizer::Adamw,
+            Optimizer::Rmsprop,
+        ]),
+        "train.schedule" => names(&[
+            Schedule::Constant,
+            Schedule::Step,
+            Schedule::Cosine,
+            Schedule::Plateau,
+        ]),
+        _ => return None,
+    })
+}
+
+/// Parse the values a person types for an axis: comma-separated, each a
+/// JSON value when it reads as one (`0.2`, `true`, `[16, 32]`) and a string
+/// otherwise (`batch`). Commas inside brackets do not split.
+pub fn parse_axis_values(text: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&text[start..]);
+    items
+        .into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            serde_json::from_str(s)
+                .unwrap_or_else(|_| Value::String(s.trim_matches('"').to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_values_parse_numbers_strings_and_lists() {
+        assert_eq!(
+            parse_axis_values("0, 0.25 ,batch, [16, 32], true,"),
+            vec![
+                serde_json::json!(0),
+                serde_json::json!(0.25),
+                serde_json::json!("batch"),
+                serde_json::json!([16, 32]),
+                serde_json::json!(true),
+            ]
+        );
+        assert!(parse_axis_values(" , ").is_empty());
+    }
+
+    #[test]
+    fn choices_name_every_enum_value_as_the_file_spells_it() {
+        assert_eq!(
+            choices("model.norm").unwrap(),
+            ["none", "batch", "layer", "group"]
+        );
+        assert!(choices("model.activation").unwrap().contains(&"leaky_relu".to_string()));
+        assert_eq!(choices("train.lr"), None);
+        for path in hyperparameter_paths() {
+            if let Some(values) = choices(&path) {
+                for v in values {
+                    let config = apply(&TrialConfig::default(), &path, &Value::String(v.clone()));
+                    assert!(config.is_ok(), "{path} = {v}");
+                }
+            }
+        }
+    }
+}

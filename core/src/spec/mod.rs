@@ -9,7 +9,7 @@ mod model;
 mod train;
 mod validate;
 
-pub use axis::{AxisSpec, hyperparameter_paths, value_label};
+pub use axis::{AxisSpec, choices, hyperparameter_paths, parse_axis_values, value_label};
 
 /// `config` with the hyperparameter at `path` set to `value`, or why not.
 pub fn apply_axis(

@@ -8,7 +8,7 @@ use super::Checkpoint;
 use crate::record::EpochMetrics;
 
 /// Where a trial is, after each optimisation step.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchProgress {
     /// Current epoch (1-based).
     pub epoch: usize,
@@ -19,6 +19,7 @@ pub struct BatchProgress {
     /// Batches per epoch.
     pub batches: usize,
     /// Loss of the batch just trained.
+    #[serde(with = "crate::record::finite")]
     pub loss: f64,
     /// Examples trained on so far in this trial.
     pub examples: usize,

@@ -1,0 +1,12 @@
+//! The training worker's entry point (Trunk's worker binary).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    sweeplab_app::runner::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the sweeplab worker runs in a browser: build it with `trunk build`");
+}

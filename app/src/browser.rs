@@ -1,0 +1,77 @@
+//! Small browser chores: downloads, reading picked files, local settings,
+//! the clock.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, Url};
+
+use sweeplab_core::data::ProvidedFile;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Offer `bytes` as a download named `name`.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) {
+    let parts = Array::new();
+    parts.push(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    download_url(name, &url);
+    let _ = Url::revoke_object_url(&url);
+}
+
+/// Offer a URL (object or data URL) as a download named `name`.
+pub fn download_url(name: &str, url: &str) {
+    let document = web_sys::window().and_then(|w| w.document());
+    let Some(anchor) = document
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<HtmlAnchorElement>().ok())
+    else {
+        return;
+    };
+    anchor.set_href(url);
+    anchor.set_download(name);
+    anchor.click();
+}
+
+/// The files chosen in a file input, read into memory.
+pub async fn read_picked(input: &HtmlInputElement) -> Result<Vec<ProvidedFile>, String> {
+    let mut out = Vec::new();
+    let Some(list) = input.files() else {
+        return Ok(out);
+    };
+    for i in 0..list.length() {
+        let Some(file) = list.item(i) else { continue };
+        let name = file.name();
+        let file = gloo_file::File::from(file);
+        let bytes = gloo_file::futures::read_as_bytes(&file)
+            .await
+            .map_err(|e| format!("{name}: cannot read: {e}"))?;
+        out.push(ProvidedFile { name, bytes });
+    }
+    Ok(out)
+}
+
+/// A value kept in the browser's local storage.
+pub fn setting(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Keep a value in local storage.
+pub fn set_setting(key: &str, value: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}

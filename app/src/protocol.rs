@@ -1,0 +1,101 @@
+//! Messages between the page and the training worker (JSON text over
+//! `postMessage`; data-set files travel beside it as transferred bytes).
+
+use serde::{Deserialize, Serialize};
+use sweeplab_core::record::{EpochMetrics, TrialRecord};
+use sweeplab_core::spec::SweepSpec;
+use sweeplab_core::train::BatchProgress;
+
+/// Which backend the worker should try.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// WebGPU when the browser offers an adapter, else CPU.
+    #[default]
+    Auto,
+    /// CPU (Burn's flex backend in wasm) even when WebGPU exists.
+    Cpu,
+}
+
+/// A command from the page.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Train the listed trials (by index in the sweep's order) of `sweep`.
+    /// The data set's files (user IDX files or gestures zip) follow the
+    /// message as byte arrays, in the order of `files`.
+    Start {
+        /// The page's id of the sweep (echoed back).
+        sweep_key: String,
+        /// The sweep.
+        sweep: SweepSpec,
+        /// Trial indices still to run.
+        trials: Vec<usize>,
+        /// Where to train.
+        backend: BackendChoice,
+        /// Names of the files that follow.
+        files: Vec<String>,
+    },
+    /// Hold before the next batch.
+    Pause,
+    /// Continue after a pause.
+    Resume,
+    /// Stop the running trial (not recorded) and the sweep.
+    Cancel,
+}
+
+/// A report from the worker.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// The device is ready.
+    Ready {
+        /// `webgpu` or `cpu`.
+        backend: String,
+        /// Adapter description or `CPU (wasm)`.
+        adapter: String,
+        /// Why WebGPU was not used, when it was not.
+        fallback_reason: Option<String>,
+    },
+    /// A trial starts.
+    TrialStarted {
+        /// Its index in the sweep's order.
+        trial_index: usize,
+        /// Its id.
+        trial_id: String,
+    },
+    /// Progress inside a trial (sent a few times a second at most).
+    Batch {
+        /// Trial index.
+        trial_index: usize,
+        /// Where the trial is.
+        progress: BatchProgress,
+    },
+    /// An epoch finished.
+    Epoch {
+        /// Trial index.
+        trial_index: usize,
+        /// Trial id.
+        trial_id: String,
+        /// Its metrics.
+        metrics: EpochMetrics,
+    },
+    /// A trial finished (or diverged, or failed): its record.
+    TrialDone {
+        /// The record.
+        record: Box<TrialRecord>,
+    },
+    /// Paused before a batch.
+    Paused,
+    /// Running again.
+    Resumed,
+    /// Stopped on request; the running trial was not recorded.
+    Cancelled,
+    /// Every requested trial ran.
+    Finished,
+    /// Something stopped the sweep (bad data file, device lost...).
+    Error {
+        /// One line naming what and why.
+        message: String,
+    },
+}

@@ -1,0 +1,315 @@
+//! The training worker: receives [`ToWorker`] commands, picks WebGPU or the
+//! CPU, and runs trials through the core's one training loop, reporting
+//! [`FromWorker`] messages. Runs inside a dedicated Web Worker so the page
+//! never freezes.
+
+use std::cell::RefCell;
+
+use burn::prelude::Device;
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use sweeplab_core::data::{ProvidedFile, from_provided, prepare};
+use sweeplab_core::record::{EpochMetrics, TrialStatus};
+use sweeplab_core::spec::SweepSpec;
+use sweeplab_core::sweep::expand;
+use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver, run_trial};
+
+use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+
+/// Milliseconds between progress messages.
+const PROGRESS_EVERY_MS: f64 = 200.0;
+/// Milliseconds of training between yields to the worker's event loop.
+const YIELD_EVERY_MS: f64 = 25.0;
+
+/// A device the worker trained on before, kept for the next sweep.
+#[derive(Clone)]
+struct Ready {
+    device: Device,
+    backend: &'static str,
+    adapter: String,
+    fallback_reason: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    paused: bool,
+    cancel: CancelToken,
+    gpu: Option<Ready>,
+    cpu: Option<Ready>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(message: &FromWorker) {
+    let text = serde_json::to_string(message).expect("messages serialise");
+    let _ = scope().post_message(&JsValue::from_str(&text));
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Install the message handler; called once by the worker binary.
+pub fn start() {
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        match decode(event.data()) {
+            Ok((command, files)) => handle(command, files),
+            Err(message) => post(&FromWorker::Error { message }),
+        }
+    });
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}
+
+/// A message is `[json, bytes...]` or a JSON string.
+fn decode(data: JsValue) -> Result<(ToWorker, Vec<Vec<u8>>), String> {
+    let (text, files) = if Array::is_array(&data) {
+        let parts: Array = data.unchecked_into();
+        let files = parts
+            .iter()
+            .skip(1)
+            .map(|p| Uint8Array::new(&p).to_vec())
+            .collect();
+        (parts.get(0).as_string(), files)
+    } else {
+        (data.as_string(), Vec::new())
+    };
+    let text = text.ok_or("worker: a message must start with JSON text")?;
+    let command = serde_json::from_str(&text).map_err(|e| format!("worker: bad command: {e}"))?;
+    Ok((command, files))
+}
+
+fn handle(command: ToWorker, files: Vec<Vec<u8>>) {
+    match command {
+        ToWorker::Start {
+            sweep_key: _,
+            sweep,
+            trials,
+            backend,
+            files: names,
+        } => {
+            STATE.with_borrow_mut(|s| {
+                s.paused = false;
+                s.cancel = CancelToken::new();
+            });
+            let provided = names
+                .into_iter()
+                .zip(files)
+                .map(|(name, bytes)| ProvidedFile { name, bytes })
+                .collect();
+            spawn_local(run_sweep(sweep, trials, backend, provided));
+        }
+        ToWorker::Pause => STATE.with_borrow_mut(|s| s.paused = true),
+        ToWorker::Resume => {
+            STATE.with_borrow_mut(|s| s.paused = false);
+            post(&FromWorker::Resumed);
+        }
+        ToWorker::Cancel => STATE.with_borrow(|s| s.cancel.cancel()),
+    }
+}
+
+/// WebGPU's adapter description, or why there is none.
+async fn webgpu_adapter() -> Result<String, String> {
+    let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|_| "no navigator")?;
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    }
+    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .map_err(|_| "navigator.gpu.requestAdapter is missing")?
+        .unchecked_into();
+    let promise: js_sys::Promise = request
+        .call0(&gpu)
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?
+        .unchecked_into();
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU offers no adapter on this machine".into());
+    }
+    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |name: &str| {
+        Reflect::get(&info, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty())
+    };
+    let fallback = Reflect::get(&info, &"isFallbackAdapter".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .or_else(|| {
+            Reflect::get(&adapter, &"isFallbackAdapter".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+        })
+        .unwrap_or(false);
+    let mut name = [field("description"), field("architecture"), field("vendor")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if name.is_empty() {
+        name = "WebGPU adapter".into();
+    }
+    if fallback {
+        name.push_str(" (software)");
+    }
+    Ok(name)
+}
+
+async fn device(choice: BackendChoice) -> Ready {
+    let cached = STATE.with_borrow(|s| match choice {
+        BackendChoice::Auto => s.gpu.clone().or_else(|| s.cpu.clone()),
+        BackendChoice::Cpu => s.cpu.clone(),
+    });
+    if let Some(ready) = cached {
+        return ready;
+    }
+    let mut fallback_reason = None;
+    if choice == BackendChoice::Auto {
+        match webgpu_adapter().await {
+            Ok(adapter) => match Device::wgpu_options().init_async().await {
+                Ok(device) => {
+                    let ready = Ready {
+                        device,
+                        backend: "webgpu",
+                        adapter,
+                        fallback_reason: None,
+                    };
+                    STATE.with_borrow_mut(|s| s.gpu = Some(ready.clone()));
+                    return ready;
+                }
+                Err(e) => fallback_reason = Some(format!("WebGPU did not start: {e}")),
+            },
+            Err(reason) => fallback_reason = Some(reason),
+        }
+    }
+    let ready = Ready {
+        device: Device::flex(),
+        backend: "cpu",
+        adapter: "CPU (wasm, 1 thread)".into(),
+        fallback_reason,
+    };
+    STATE.with_borrow_mut(|s| s.cpu = Some(ready.clone()));
+    ready
+}
+
+async fn run_sweep(
+    sweep: SweepSpec,
+    indices: Vec<usize>,
+    choice: BackendChoice,
+    files: Vec<ProvidedFile>,
+) {
+    let ready = device(choice).await;
+    post(&FromWorker::Ready {
+        backend: ready.backend.into(),
+        adapter: ready.adapter.clone(),
+        fallback_reason: ready.fallback_reason.clone(),
+    });
+    let data = match from_provided(&sweep.dataset, &files) {
+        Ok(raw) => prepare(raw, &sweep.dataset),
+        Err(e) => {
+            post(&FromWorker::Error {
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    drop(files);
+    let trials = expand(&sweep);
+    let cancel = STATE.with_borrow(|s| s.cancel.clone());
+    let ctx = RunContext {
+        sweep: &sweep,
+        device: &ready.device,
+        backend: ready.backend,
+        device_name: &ready.adapter,
+        cancel: &cancel,
+    };
+    for index in indices {
+        let Some(trial) = trials.get(index) else {
+            post(&FromWorker::Error {
+                message: format!("trial {index} is not in this sweep"),
+            });
+            return;
+        };
+        post(&FromWorker::TrialStarted {
+            trial_index: index,
+            trial_id: trial.id.clone(),
+        });
+        let mut observer = Observer::new(index, &trial.id);
+        let record = run_trial(&ctx, trial, &data, None, &mut observer).await;
+        if record.status == TrialStatus::Cancelled || cancel.is_cancelled() {
+            post(&FromWorker::Cancelled);
+            return;
+        }
+        post(&FromWorker::TrialDone {
+            record: Box::new(record),
+        });
+    }
+    post(&FromWorker::Finished);
+}
+
+/// Reports progress, yields to the event loop, and holds while paused.
+struct Observer {
+    trial_index: usize,
+    trial_id: String,
+    last_post: f64,
+    last_yield: f64,
+}
+
+impl Observer {
+    fn new(trial_index: usize, trial_id: &str) -> Self {
+        Self {
+            trial_index,
+            trial_id: trial_id.to_string(),
+            last_post: 0.0,
+            last_yield: now_ms(),
+        }
+    }
+}
+
+impl TrainObserver for Observer {
+    fn on_batch(&mut self, progress: &BatchProgress) {
+        let now = now_ms();
+        if now - self.last_post >= PROGRESS_EVERY_MS || progress.batch == progress.batches {
+            self.last_post = now;
+            post(&FromWorker::Batch {
+                trial_index: self.trial_index,
+                progress: *progress,
+            });
+        }
+    }
+
+    fn on_epoch(&mut self, metrics: &EpochMetrics) {
+        post(&FromWorker::Epoch {
+            trial_index: self.trial_index,
+            trial_id: self.trial_id.clone(),
+            metrics: metrics.clone(),
+        });
+    }
+
+    async fn between_batches(&mut self) {
+        if now_ms() - self.last_yield >= YIELD_EVERY_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.last_yield = now_ms();
+        }
+        let held = |s: &State| s.paused && !s.cancel.is_cancelled();
+        if STATE.with_borrow(held) {
+            post(&FromWorker::Paused);
+            while STATE.with_borrow(held) {
+                gloo_timers::future::TimeoutFuture::new(100).await;
+            }
+            self.last_yield = now_ms();
+        }
+    }
+}

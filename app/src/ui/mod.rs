@@ -1,0 +1,77 @@
+//! The Leptos components of the page.
+
+mod analysis;
+mod canvas;
+mod import;
+mod journal;
+mod new_sweep;
+pub mod state;
+mod sweep_page;
+
+use leptos::prelude::*;
+
+use crate::protocol::BackendChoice;
+use import::ImportButton;
+use new_sweep::NewSweep;
+use state::AppState;
+use sweep_page::SweepPage;
+
+/// The whole page: header with the backend badge, the sweep list, and the
+/// new-sweep form or the open sweep.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    state.load();
+    let badge = move || {
+        state.live.with(|l| match l.backend.as_deref() {
+            Some("webgpu") => format!("WebGPU · {}", l.adapter),
+            Some(_) => format!("CPU · {}", l.adapter),
+            None => match state.backend_pref.get() {
+                BackendChoice::Auto => "WebGPU if available, else CPU".into(),
+                BackendChoice::Cpu => "CPU".into(),
+            },
+        })
+    };
+    view! {
+        <header class="top">
+            <h1><button class="link" on:click=move |_| state.show(None)>"sweeplab"</button></h1>
+            <span class="badge" id="backend-badge" title=move || state.live.with(|l| l.fallback_reason.clone()).unwrap_or_default()>{badge}</span>
+            <label class="muted"><input type="checkbox" id="force-cpu"
+                on:change=move |ev| state.backend_pref.set(if event_target_checked(&ev) { BackendChoice::Cpu } else { BackendChoice::Auto }) />
+                " train on CPU"</label>
+            <ImportButton state />
+        </header>
+        <Show when=move || state.notice.get().is_some()>
+            <p class="notice" role="status" id="notice">{move || state.notice.get()}
+                <button class="link" aria-label="dismiss" on:click=move |_| state.notice.set(None)>"✕"</button></p>
+        </Show>
+        <div class="layout">
+            <nav class="sweeps" aria-label="sweeps">
+                <button class="primary" id="new-sweep" on:click=move |_| state.show(None)>"New sweep"</button>
+                <ul id="sweep-list">
+                    {move || state.sweeps.get().into_iter().map(|e| {
+                        let key = e.key.clone();
+                        let key2 = e.key.clone();
+                        let current = Memo::new(move |_| state.open.get().as_deref() == Some(key2.as_str()));
+                        view! {
+                            <li><button class=move || if current.get() { "sweep current" } else { "sweep" }
+                                aria-current=move || current.get().then_some("page")
+                                on:click=move |_| state.show(Some(key.clone()))>
+                                <span>{e.spec.name.clone()}</span>
+                                <small>{format!("{} trials", e.spec.trial_count())}</small>
+                            </button></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </nav>
+            <main>
+                <Show when=move || state.loaded.get() fallback=|| view! { <p class="muted">"Opening browser storage…"</p> }>
+                    {move || match state.open.get() {
+                        None => view! { <NewSweep state /> }.into_any(),
+                        Some(key) => view! { <SweepPage state key /> }.into_any(),
+                    }}
+                </Show>
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,512 @@
+//! The new-sweep form: data set, model template, every hyperparameter,
+//! axes, repeats and hypothesis, validated with the core's messages, with
+//! the grid size and an estimated time.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+
+use sweeplab_core::data::{ProvidedFile, from_provided};
+use sweeplab_core::spec::{
+    AxisSpec, DatasetName, DatasetSpec, Metric, ModelKind, SweepSpec, TrialConfig, apply_axis,
+    choices, hyperparameter_paths, parse_axis_values, value_label,
+};
+
+use super::state::{AppState, measured_speed, save_and_show};
+use crate::browser::{download, now_ms, read_picked};
+use crate::sweep_entry::{Origin, SweepEntry};
+
+/// A model to start from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Template {
+    Mlp,
+    Cnn,
+    Gru,
+}
+
+impl Template {
+    fn config(self) -> TrialConfig {
+        let mut c = TrialConfig::default();
+        match self {
+            Template::Mlp => {
+                c.model.kind = ModelKind::Mlp;
+                c.model.dense = vec![128, 64];
+                c.model.norm = sweeplab_core::spec::Norm::None;
+            }
+            Template::Cnn => {}
+            Template::Gru => {
+                c.model.kind = ModelKind::Gru;
+                c.model.dense = vec![];
+                c.model.dropout = 0.0;
+                c.train.batch_size = 32;
+                c.train.epochs = 5;
+            }
+        }
+        c.train.epochs = c.train.epochs.min(3);
+        c
+    }
+}
+
+/// Data the sweep trains on, as the form holds it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum DataChoice {
+    Embedded,
+    Idx,
+    Gestures,
+}
+
+/// One axis row in the form.
+#[derive(Clone, Debug, PartialEq)]
+struct AxisRow {
+    id: usize,
+    path: RwSignal<String>,
+    values: RwSignal<String>,
+}
+
+fn axis_row(id: usize, path: &str, values: &str) -> AxisRow {
+    AxisRow {
+        id,
+        path: RwSignal::new(path.into()),
+        values: RwSignal::new(values.into()),
+    }
+}
+
+fn input_value(ev: &leptos::ev::Event) -> String {
+    event_target_value(ev)
+}
+
+/// The form.
+#[component]
+pub fn NewSweep(state: AppState) -> impl IntoView {
+    let name = RwSignal::new("dropout-x-norm".to_string());
+    let hypothesis =
+        RwSignal::new("Batch norm lets the network tolerate more dropout.".to_string());
+    let data = RwSignal::new(DataChoice::Embedded);
+    let files: RwSignal<Vec<ProvidedFile>> = RwSignal::new(Vec::new());
+    let file_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let template = RwSignal::new(Template::Cnn);
+    let config = RwSignal::new(Template::Cnn.config());
+    let field_errors: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());
+    let repeats = RwSignal::new("2".to_string());
+    let seed = RwSignal::new("42".to_string());
+    let train_limit = RwSignal::new("2000".to_string());
+    let val_limit = RwSignal::new("1000".to_string());
+    let metric = RwSignal::new(Metric::ValAccuracy);
+    let next_id = StoredValue::new(2usize);
+    let axes = RwSignal::new(vec![
+        axis_row(0, "model.dropout", "0, 0.25, 0.5"),
+        axis_row(1, "model.norm", "none, batch"),
+    ]);
+    let save_error: RwSignal<Option<String>> = RwSignal::new(None);
+
+    let parse_count = |text: String, field: &str| -> Result<Option<usize>, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<usize>()
+            .map(Some)
+            .map_err(|_| format!("{field}: expected a whole number, got {t:?}"))
+    };
+
+    // The sweep the form describes, or the first reason it cannot be built.
+    let spec = Memo::new(move |_| -> Result<SweepSpec, String> {
+        let repeats = parse_count(repeats.get(), "repeats")?.unwrap_or(1);
+        let seed = parse_count(seed.get(), "seed")?.unwrap_or(0) as u64;
+        let dataset = DatasetSpec {
+            name: match data.get() {
+                DataChoice::Embedded => DatasetName::FashionMnist,
+                DataChoice::Idx => DatasetName::Idx,
+                DataChoice::Gestures => DatasetName::Gestures,
+            },
+            path: None,
+            train_limit: parse_count(train_limit.get(), "dataset.train_limit")?,
+            val_limit: parse_count(val_limit.get(), "dataset.val_limit")?,
+            ..DatasetSpec::default()
+        };
+        let axes = axes
+            .get()
+            .iter()
+            .map(|row| AxisSpec {
+                path: row.path.get(),
+                values: parse_axis_values(&row.values.get()),
+            })
+            .collect();
+        Ok(SweepSpec {
+            name: name.get(),
+            hypothesis: hypothesis.get(),
+            metric: metric.get(),
+            repeats,
+            seed,
+            max_trials: 1000,
+            dataset,
+            base: config.get(),
+            axes,
+        })
+    });
+    let problems = Memo::new(move |_| match spec.get() {
+        Ok(s) => s.problems().iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        Err(e) => vec![e],
+    });
+    let needs_files = move || data.get() != DataChoice::Embedded;
+    let can_start = move || {
+        problems.with(|p| p.is_empty())
+            && field_errors.with(|f| f.is_empty())
+            && (!needs_files() || (!files.with(|f| f.is_empty()) && file_error.get().is_none()))
+    };
+
+    let estimate = move || {
+        let Ok(s) = spec.get() else {
+            return String::new();
+        };
+        let trials = s.trial_count();
+        let train_n = s.dataset.train_limit.unwrap_or(match data.get() {
+            DataChoice::Embedded => 6000,
+            DataChoice::Idx => 60000,
+            DataChoice::Gestures => 2600,
+        });
+        let val_n = s.dataset.val_limit.unwrap_or(1000);
+        let examples = trials as f64 * s.base.train.epochs as f64 * (train_n as f64 + 0.3 * val_n as f64);
+        let (speed, how) = match measured_speed("webgpu").or_else(|| measured_speed("cpu")) {
+            Some(v) => (v, "measured in this browser"),
+            None => (400.0, "a first guess until a trial has run here"),
+        };
+        let minutes = examples / speed.max(1.0) / 60.0;
+        format!(
+            "{} cells × {} repeats = {trials} trials · about {} at ~{speed:.0} examples/s ({how})",
+            s.cell_count(),
+            s.repeats,
+            if minutes < 1.0 { "under a minute".to_string() } else { format!("{minutes:.0} min") }
+        )
+    };
+
+    let on_template = move |ev: leptos::ev::Event| {
+        let t = match input_value(&ev).as_str() {
+            "mlp" => Template::Mlp,
+            "gru" => Template::Gru,
+            _ => Template::Cnn,
+        };
+        template.set(t);
+        config.set(t.config());
+        field_errors.set(Vec::new());
+        if t == Template::Gru {
+            data.set(DataChoice::Gestures);
+            axes.set(vec![
+                axis_row(0, "model.hidden", "32, 64"),
+                axis_row(1, "model.layers", "1, 2"),
+            ]);
+        } else if data.get_untracked() == DataChoice::Gestures {
+            data.set(DataChoice::Embedded);
+        }
+        files.set(Vec::new());
+        file_error.set(None);
+    };
+
+    let on_files = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        spawn_local(async move {
+            files.set(Vec::new());
+            file_error.set(None);
+            let picked = match read_picked(&input).await {
+                Ok(p) => p,
+                Err(e) => return file_error.set(Some(e)),
+            };
+            let Ok(s) = spec.get_untracked() else { return };
+            // Check the files with the same readers the worker uses, so a
+            // bad file is refused here and nothing is saved.
+            match from_provided(&s.dataset, &picked) {
+                Ok(splits) => {
+                    file_error.set(None);
+                    let summary = format!(
+                        "{} training and {} validation examples, {} classes",
+                        splits.train.len(),
+                        splits.val.len(),
+                        splits.train.classes
+                    );
+                    files.set(picked);
+                    save_error.set(Some(summary));
+                }
+                Err(e) => file_error.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    let start = move |_| {
+        let Ok(s) = spec.get_untracked() else { return };
+        if !can_start() {
+            return;
+        }
+        let picked = if needs_files() { files.get_untracked() } else { Vec::new() };
+        let names = picked.iter().map(|f| f.name.clone()).collect();
+        let entry = SweepEntry::new(s, Origin::Browser, names, now_ms());
+        let key = entry.key.clone();
+        spawn_local(async move {
+            match save_and_show(state, entry, picked).await {
+                Ok(()) => state.run(key, state.backend_choice()),
+                Err(e) => save_error.set(Some(e)),
+            }
+        });
+    };
+
+    let download_spec = move |_| {
+        if let Ok(s) = spec.get_untracked() {
+            download(&format!("{}.toml", s.name), "application/toml", s.to_toml().as_bytes());
+        }
+    };
+
+    let open_spec = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let Ok(picked) = read_picked(&input).await else { return };
+            let Some(file) = picked.first() else { return };
+            let text = String::from_utf8_lossy(&file.bytes);
+            match SweepSpec::from_file_text(&file.name, &text) {
+                Ok(s) => {
+                    name.set(s.name.clone());
+                    hypothesis.set(s.hypothesis.clone());
+                    repeats.set(s.repeats.to_string());
+                    seed.set(s.seed.to_string());
+                    metric.set(s.metric);
+                    train_limit.set(s.dataset.train_limit.map(|v| v.to_string()).unwrap_or_default());
+                    val_limit.set(s.dataset.val_limit.map(|v| v.to_string()).unwrap_or_default());
+                    data.set(match s.dataset.name {
+                        DatasetName::Gestures => DataChoice::Gestures,
+                        DatasetName::FashionMnist if s.dataset.path.is_none() => DataChoice::Embedded,
+                        _ => DataChoice::Idx,
+                    });
+                    config.set(s.base.clone());
+                    axes.set(
+                        s.axes
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| {
+                                let text = a
+                                    .values
+                                    .iter()
+                                    .map(|v| match v {
+                                        Value::String(s) => s.clone(),
+                                        other => other.to_string(),
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                axis_row(i, &a.path, &text)
+                            })
+                            .collect(),
+                    );
+                    next_id.set_value(s.axes.len());
+                    save_error.set(None);
+                }
+                Err(e) => save_error.set(Some(format!("{}: {e}", file.name))),
+            }
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="new-title">
+            <h2 id="new-title">"New sweep"</h2>
+            <div class="grid2">
+                <label>"Name" <input id="sweep-name" prop:value=move || name.get()
+                    on:input=move |ev| name.set(input_value(&ev)) /></label>
+                <label>"Metric (heatmap colour)"
+                    <select id="sweep-metric" on:change=move |ev| {
+                        let v = input_value(&ev);
+                        if let Some(m) = Metric::ALL.iter().find(|m| m.name() == v) { metric.set(*m) }
+                    }>
+                        {Metric::ALL.iter().map(|m| view! {
+                            <option value=m.name() selected=move || metric.get() == *m>{m.name()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <label class="wide">"Hypothesis"
+                <textarea id="sweep-hypothesis" rows="2" prop:value=move || hypothesis.get()
+                    on:input=move |ev| hypothesis.set(input_value(&ev))></textarea>
+            </label>
+
+            <fieldset>
+                <legend>"Data"</legend>
+                <div class="row">
+                    <select id="data-choice" on:change=move |ev| {
+                        data.set(match input_value(&ev).as_str() {
+                            "idx" => DataChoice::Idx,
+                            "gestures" => DataChoice::Gestures,
+                            _ => DataChoice::Embedded,
+                        });
+                        files.set(Vec::new());
+                        file_error.set(None);
+                    }>
+                        <option value="embedded" selected=move || data.get() == DataChoice::Embedded>"Fashion-MNIST subset (built in, 6,000 / 1,000)"</option>
+                        <option value="idx" selected=move || data.get() == DataChoice::Idx>"My IDX files (four files)"</option>
+                        <option value="gestures" selected=move || data.get() == DataChoice::Gestures>"Gestures zip"</option>
+                    </select>
+                    <Show when=needs_files>
+                        <input id="data-files" type="file" multiple=move || data.get() == DataChoice::Idx
+                            aria-label="data-set files" on:change=on_files />
+                    </Show>
+                    <label>"Train examples" <input id="train-limit" class="num" prop:value=move || train_limit.get()
+                        on:input=move |ev| train_limit.set(input_value(&ev)) /></label>
+                    <label>"Validation examples" <input id="val-limit" class="num" prop:value=move || val_limit.get()
+                        on:input=move |ev| val_limit.set(input_value(&ev)) /></label>
+                </div>
+                <Show when=move || file_error.get().is_some()>
+                    <p class="error" role="alert" id="file-error">{move || file_error.get()}</p>
+                </Show>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Model and training"</legend>
+                <label>"Template "
+                    <select id="template" on:change=on_template>
+                        <option value="cnn" selected=move || template.get() == Template::Cnn>"CNN"</option>
+                        <option value="mlp" selected=move || template.get() == Template::Mlp>"MLP"</option>
+                        <option value="gru" selected=move || template.get() == Template::Gru>"GRU (sequences)"</option>
+                    </select>
+                </label>
+                <HyperparameterFields config field_errors />
+            </fieldset>
+
+            <fieldset>
+                <legend>"Axes (the first two make the heatmap)"</legend>
+                <For each=move || axes.get() key=|row| row.id let:row>
+                    <AxisEditor row axes />
+                </For>
+                <button type="button" on:click=move |_| {
+                    let id = next_id.get_value();
+                    next_id.set_value(id + 1);
+                    axes.update(|a| a.push(axis_row(id, "train.lr", "0.001, 0.01")));
+                }>"Add an axis"</button>
+                <div class="row">
+                    <label>"Repeats (seeds per cell)" <input id="repeats" class="num" prop:value=move || repeats.get()
+                        on:input=move |ev| repeats.set(input_value(&ev)) /></label>
+                    <label>"Seed" <input class="num" prop:value=move || seed.get()
+                        on:input=move |ev| seed.set(input_value(&ev)) /></label>
+                </div>
+            </fieldset>
+
+            <ul class="problems" id="problems" aria-live="polite">
+                {move || problems.get().into_iter().map(|p| view! { <li class="error">{p}</li> }).collect_view()}
+                {move || field_errors.get().into_iter().map(|(f, m)| view! { <li class="error">{format!("{f}: {m}")}</li> }).collect_view()}
+            </ul>
+            <p class="estimate" id="estimate">{estimate}</p>
+            <div class="row">
+                <button id="start" class="primary" on:click=start disabled=move || !can_start()>"Start sweep"</button>
+                <button type="button" on:click=download_spec disabled=move || spec.with(|s| s.is_err())>"Download sweep file"</button>
+                <label class="filebutton">"Open a sweep file"
+                    <input type="file" accept=".toml,.json" on:change=open_spec /></label>
+            </div>
+            <Show when=move || save_error.get().is_some()>
+                <p class="note" id="save-note">{move || save_error.get()}</p>
+            </Show>
+        </section>
+    }
+}
+
+/// One input per hyperparameter of the base config, typed from its value.
+#[component]
+fn HyperparameterFields(
+    config: RwSignal<TrialConfig>,
+    field_errors: RwSignal<Vec<(String, String)>>,
+) -> impl IntoView {
+    let paths = hyperparameter_paths();
+    let set = move |path: String, text: String| {
+        let current = config.get_untracked();
+        let value = current_value(&current, &path);
+        let parsed = match value {
+            Value::Bool(_) => Value::Bool(text == "true"),
+            Value::Null if text.trim().is_empty() => Value::Null,
+            Value::String(_) => Value::String(text.clone()),
+            _ => parse_axis_values(&format!("[{text}]"))
+                .into_iter()
+                .next()
+                .unwrap_or(Value::Null),
+        };
+        let parsed = match (&value, parsed) {
+            (Value::Array(_), Value::Array(a)) => Value::Array(a),
+            (Value::Array(_), other) => Value::Array(vec![other]),
+            (_, other) => other,
+        };
+        field_errors.update(|errs| errs.retain(|(f, _)| f != &path));
+        match apply_axis(&current, &path, &parsed) {
+            Ok(next) => config.set(next),
+            Err(message) => field_errors.update(|errs| errs.push((format!("base.{path}"), message))),
+        }
+    };
+    view! {
+        <div class="params">
+            {paths.into_iter().map(|path| {
+                let label = path.clone();
+                let id = format!("hp-{}", path.replace('.', "-"));
+                let p = path.clone();
+                let shown = move || value_text(&current_value(&config.get(), &p));
+                let input = if let Some(options) = choices(&path) {
+                    let p = path.clone();
+                    let p2 = path.clone();
+                    view! {
+                        <select id=id.clone() on:change=move |ev| set(p.clone(), event_target_value(&ev))>
+                            {options.into_iter().map(|o| {
+                                let p3 = p2.clone();
+                                let o2 = o.clone();
+                                view! { <option value=o.clone() selected=move || value_text(&current_value(&config.get(), &p3)) == o2>{o.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    }.into_any()
+                } else {
+                    let p = path.clone();
+                    view! {
+                        <input id=id.clone() prop:value=shown on:change=move |ev| set(p.clone(), event_target_value(&ev)) />
+                    }.into_any()
+                };
+                view! { <label class="param"><span>{label}</span>{input}</label> }
+            }).collect_view()}
+        </div>
+    }
+}
+
+fn current_value(config: &TrialConfig, path: &str) -> Value {
+    let tree = serde_json::to_value(config).expect("config serialises");
+    path.split_once('.')
+        .and_then(|(s, f)| tree.get(s)?.get(f).cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items.iter().map(value_label).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => value_label(other),
+    }
+}
+
+/// One axis: its path and values.
+#[component]
+fn AxisEditor(row: AxisRow, axes: RwSignal<Vec<AxisRow>>) -> impl IntoView {
+    let id = row.id;
+    let path = row.path;
+    let values = row.values;
+    view! {
+        <div class="row axis">
+            <select class="axis-path" aria-label="axis hyperparameter" on:change=move |ev| path.set(event_target_value(&ev))>
+                {hyperparameter_paths().into_iter().map(|p| {
+                    let p2 = p.clone();
+                    view! { <option value=p.clone() selected=move || path.get() == p2>{p.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <input class="axis-values" aria-label="axis values" prop:value=move || values.get()
+                placeholder=move || choices(&path.get()).map(|c| c.join(", ")).unwrap_or_else(|| "0.1, 0.2, 0.3".into())
+                on:input=move |ev| values.set(event_target_value(&ev)) />
+            <button type="button" aria-label="remove axis" on:click=move |_| axes.update(|a| a.retain(|r| r.id != id))>"✕"</button>
+        </div>
+    }
+}

@@ -1,0 +1,381 @@
+//! The page's state: the stored sweeps, the sweep on screen, and the live
+//! run in the worker. Reports from the worker land here and in IndexedDB.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use idb::Database;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use sweeplab_core::record::{TrialRecord, TrialStatus};
+use sweeplab_core::sweep::expand;
+use sweeplab_core::train::BatchProgress;
+
+use crate::browser::{set_setting, setting};
+use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+use crate::store::{self, StoredEpoch};
+use crate::sweep_entry::SweepEntry;
+use crate::worker_host::Trainer;
+
+/// Where the live run is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RunStatus {
+    /// Nothing running.
+    #[default]
+    Idle,
+    /// Worker is picking a device and loading data.
+    Starting,
+    /// Training.
+    Running,
+    /// Held before a batch.
+    Paused,
+    /// All requested trials ran.
+    Finished,
+    /// Stopped by the user.
+    Cancelled,
+    /// Stopped by an error.
+    Failed,
+}
+
+/// The live run, as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    /// Key of the sweep running (or last run).
+    pub sweep_key: Option<String>,
+    /// Where it is.
+    pub status: RunStatus,
+    /// `webgpu` or `cpu`, once known.
+    pub backend: Option<String>,
+    /// Adapter description.
+    pub adapter: String,
+    /// Why WebGPU was not used.
+    pub fallback_reason: Option<String>,
+    /// Trials requested in this run.
+    pub requested: usize,
+    /// Trials of the run finished so far.
+    pub done: usize,
+    /// When the run started (ms).
+    pub started_ms: f64,
+    /// The trial training now and its progress.
+    pub current: Option<(usize, BatchProgress)>,
+    /// Loss trace of the current trial: (epochs done, loss).
+    pub trace: Vec<(f64, f64)>,
+    /// The last error, one line.
+    pub error: Option<String>,
+}
+
+impl Live {
+    /// Seconds left, from the speed so far (None before any progress).
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let elapsed = (js_sys::Date::now() - self.started_ms) / 1000.0;
+        let partial = self
+            .current
+            .map_or(0.0, |(_, p)| {
+                ((p.epoch - 1) as f64 + p.batch as f64 / p.batches.max(1) as f64)
+                    / p.epochs.max(1) as f64
+            });
+        let progress = self.done as f64 + partial;
+        (progress > 0.05 && elapsed > 1.0)
+            .then(|| elapsed / progress * (self.requested as f64 - progress).max(0.0))
+    }
+}
+
+/// Everything the components share.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// Stored sweeps, newest first.
+    pub sweeps: RwSignal<Vec<SweepEntry>>,
+    /// Key of the sweep on screen (None: the new-sweep form).
+    pub open: RwSignal<Option<String>>,
+    /// Finished trials of the sweep on screen.
+    pub records: RwSignal<Vec<TrialRecord>>,
+    /// Epochs of unfinished trials of the sweep on screen.
+    pub partial: RwSignal<Vec<StoredEpoch>>,
+    /// The live run.
+    pub live: RwSignal<Live>,
+    /// A message for the user (errors from storage, imports...).
+    pub notice: RwSignal<Option<String>>,
+    /// Whether the store has been read.
+    pub loaded: RwSignal<bool>,
+    /// Where the user wants trials to train.
+    pub backend_pref: RwSignal<BackendChoice>,
+}
+
+thread_local! {
+    static DB: RefCell<Option<Rc<Database>>> = const { RefCell::new(None) };
+    static TRAINER: RefCell<Option<Trainer>> = const { RefCell::new(None) };
+}
+
+/// The open database (after [`AppState::load`]).
+pub fn db() -> Option<Rc<Database>> {
+    DB.with_borrow(|d| d.clone())
+}
+
+/// Local-storage key of the measured training speed on a backend.
+pub fn speed_key(backend: &str) -> String {
+    format!("sweeplab.examples_per_second.{backend}")
+}
+
+impl AppState {
+    /// Fresh state (nothing loaded).
+    pub fn new() -> Self {
+        Self {
+            sweeps: RwSignal::new(Vec::new()),
+            open: RwSignal::new(None),
+            records: RwSignal::new(Vec::new()),
+            partial: RwSignal::new(Vec::new()),
+            live: RwSignal::new(Live::default()),
+            notice: RwSignal::new(None),
+            loaded: RwSignal::new(false),
+            backend_pref: RwSignal::new(BackendChoice::Auto),
+        }
+    }
+
+    /// Open the database and list the sweeps.
+    pub fn load(self) {
+        spawn_local(async move {
+            match store::open().await {
+                Ok(database) => {
+                    DB.with_borrow_mut(|d| *d = Some(Rc::new(database)));
+                    self.refresh().await;
+                }
+                Err(e) => self.notice.set(Some(e)),
+            }
+            self.loaded.set(true);
+        });
+    }
+
+    /// Re-read the sweep list.
+    pub async fn refresh(self) {
+        let Some(database) = db() else { return };
+        match store::sweeps(&database).await {
+            Ok(list) => self.sweeps.set(list),
+            Err(e) => self.notice.set(Some(e)),
+        }
+    }
+
+    /// Show a sweep and read its trials.
+    pub fn show(self, key: Option<String>) {
+        self.open.set(key.clone());
+        self.records.set(Vec::new());
+        self.partial.set(Vec::new());
+        let Some(key) = key else { return };
+        spawn_local(async move {
+            let Some(database) = db() else { return };
+            match store::trials(&database, &key).await {
+                Ok(records) if self.open.get_untracked().as_deref() == Some(&key) => {
+                    self.records.set(records)
+                }
+                Ok(_) => {}
+                Err(e) => self.notice.set(Some(e)),
+            }
+            if let Ok(partial) = store::epochs(&database, &key).await {
+                self.partial.set(partial);
+            }
+        });
+    }
+
+    /// The stored entry of a sweep.
+    pub fn entry(self, key: &str) -> Option<SweepEntry> {
+        self.sweeps
+            .with_untracked(|s| s.iter().find(|e| e.key == key).cloned())
+    }
+
+    /// Train the trials of sweep `key` not yet finished.
+    pub fn run(self, key: String, backend: BackendChoice) {
+        let Some(entry) = self.entry(&key) else { return };
+        spawn_local(async move {
+            let Some(database) = db() else { return };
+            let done = match store::trials(&database, &key).await {
+                Ok(records) => records,
+                Err(e) => return self.notice.set(Some(e)),
+            };
+            let finished: std::collections::HashSet<String> = done
+                .iter()
+                .filter(|r| r.status != TrialStatus::Cancelled)
+                .map(|r| r.trial_id.clone())
+                .collect();
+            let pending: Vec<usize> = expand(&entry.spec)
+                .into_iter()
+                .filter(|t| !finished.contains(&t.id))
+                .map(|t| t.index)
+                .collect();
+            if pending.is_empty() {
+                return;
+            }
+            let files = match store::files(&database, &key).await {
+                Ok(files) => files,
+                Err(e) => return self.notice.set(Some(e)),
+            };
+            self.live.set(Live {
+                sweep_key: Some(key.clone()),
+                status: RunStatus::Starting,
+                requested: pending.len(),
+                started_ms: js_sys::Date::now(),
+                ..Live::default()
+            });
+            let command = ToWorker::Start {
+                sweep_key: key.clone(),
+                sweep: entry.spec.clone(),
+                trials: pending,
+                backend,
+                files: files.iter().map(|f| f.name.clone()).collect(),
+            };
+            let spawned = TRAINER.with_borrow_mut(|slot| {
+                if slot.is_none() {
+                    *slot = Some(Trainer::spawn(move |report| self.on_report(report))?);
+                }
+                slot.as_ref().expect("just set").send(&command, &files);
+                Ok::<(), String>(())
+            });
+            if let Err(e) = spawned {
+                self.live.update(|l| {
+                    l.status = RunStatus::Failed;
+                    l.error = Some(e);
+                });
+            }
+        });
+    }
+
+    /// The user's backend choice.
+    pub fn backend_choice(self) -> BackendChoice {
+        self.backend_pref.get_untracked()
+    }
+
+    /// Send a pause, resume or cancel to the worker.
+    pub fn control(self, command: ToWorker) {
+        TRAINER.with_borrow(|t| {
+            if let Some(t) = t {
+                t.send(&command, &[]);
+            }
+        });
+    }
+
+    /// Whether a run is in progress.
+    pub fn busy(self) -> bool {
+        matches!(
+            self.live.with(|l| l.status),
+            RunStatus::Starting | RunStatus::Running | RunStatus::Paused
+        )
+    }
+
+    fn on_report(self, report: FromWorker) {
+        let key = self.live.with_untracked(|l| l.sweep_key.clone());
+        let Some(key) = key else { return };
+        let showing = self.open.get_untracked().as_deref() == Some(&key);
+        match report {
+            FromWorker::Ready {
+                backend,
+                adapter,
+                fallback_reason,
+            } => self.live.update(|l| {
+                l.status = RunStatus::Running;
+                l.backend = Some(backend);
+                l.adapter = adapter;
+                l.fallback_reason = fallback_reason;
+            }),
+            FromWorker::TrialStarted { .. } => self.live.update(|l| l.trace.clear()),
+            FromWorker::Batch {
+                trial_index,
+                progress,
+            } => self.live.update(|l| {
+                l.current = Some((trial_index, progress));
+                let x = (progress.epoch - 1) as f64
+                    + progress.batch as f64 / progress.batches.max(1) as f64;
+                l.trace.push((x, progress.loss));
+            }),
+            FromWorker::Epoch {
+                trial_index,
+                trial_id,
+                metrics,
+            } => {
+                let epoch = StoredEpoch {
+                    trial_id,
+                    trial_index,
+                    metrics,
+                };
+                if showing {
+                    self.partial.update(|p| p.push(epoch.clone()));
+                }
+                spawn_local(async move {
+                    if let Some(database) = db()
+                        && let Err(e) = store::put_epoch(&database, &key, &epoch).await
+                    {
+                        self.notice.set(Some(e));
+                    }
+                });
+            }
+            FromWorker::TrialDone { record } => {
+                let record = *record;
+                let seconds = record.seconds();
+                if seconds > 0.0 {
+                    let examples: usize = record.epochs.len()
+                        * record.dataset.train_limit.unwrap_or(6000);
+                    let speed = examples as f64 / seconds;
+                    if let Some(backend) = self.live.with_untracked(|l| l.backend.clone()) {
+                        set_setting(&speed_key(&backend), &format!("{speed:.0}"));
+                    }
+                }
+                self.live.update(|l| {
+                    l.done += 1;
+                    l.current = None;
+                });
+                if showing {
+                    self.partial
+                        .update(|p| p.retain(|e| e.trial_id != record.trial_id));
+                    self.records.update(|r| {
+                        r.retain(|x| x.trial_id != record.trial_id);
+                        r.push(record.clone());
+                        r.sort_by_key(|x| x.trial_index);
+                    });
+                }
+                spawn_local(async move {
+                    if let Some(database) = db()
+                        && let Err(e) = store::put_trial(&database, &key, &record).await
+                    {
+                        self.notice.set(Some(e));
+                    }
+                });
+            }
+            FromWorker::Paused => self.live.update(|l| l.status = RunStatus::Paused),
+            FromWorker::Resumed => self.live.update(|l| l.status = RunStatus::Running),
+            FromWorker::Cancelled => self.live.update(|l| {
+                l.status = RunStatus::Cancelled;
+                l.current = None;
+            }),
+            FromWorker::Finished => self.live.update(|l| {
+                l.status = RunStatus::Finished;
+                l.current = None;
+            }),
+            FromWorker::Error { message } => self.live.update(|l| {
+                l.status = RunStatus::Failed;
+                l.error = Some(message);
+            }),
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Measured examples per second on `backend` in this browser, if any.
+pub fn measured_speed(backend: &str) -> Option<f64> {
+    setting(&speed_key(backend))?.parse().ok()
+}
+
+/// Save (create or update) a sweep and show it.
+pub async fn save_and_show(
+    state: AppState,
+    entry: SweepEntry,
+    files: Vec<sweeplab_core::data::ProvidedFile>,
+) -> Result<(), String> {
+    let database = db().ok_or("browser storage is not open")?;
+    store::put_sweep(&database, &entry, &files).await?;
+    state.refresh().await;
+    state.show(Some(entry.key.clone()));
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! One sweep: live progress and controls, the heatmap and the analysis,
+//! exports, the workstation command, the journal, and delete.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use sweeplab_core::record::{TrialStatus, to_csv};
+use sweeplab_core::sweep::expand;
+
+use super::analysis::Analysis;
+use super::canvas::draw_on;
+use super::journal::JournalEditor;
+use super::state::{AppState, RunStatus, db};
+use crate::browser::download;
+use crate::protocol::ToWorker;
+use crate::store;
+use crate::sweep_entry::{Origin, SweepEntry};
+
+fn fmt_seconds(s: f64) -> String {
+    if s < 60.0 {
+        format!("{s:.0} s")
+    } else if s < 3600.0 {
+        format!("{:.0} min {:.0} s", (s / 60.0).floor(), s % 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+/// The page of the sweep with store key `key`.
+#[component]
+pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
+    let entry = {
+        let key = key.clone();
+        Memo::new(move |_| state.sweeps.with(|s| s.iter().find(|e| e.key == key).cloned()))
+    };
+    let key_live = key.clone();
+    let is_live = Memo::new(move |_| {
+        state.live.with(|l| l.sweep_key.as_deref() == Some(key_live.as_str()))
+    });
+    let total = Memo::new(move |_| entry.with(|e| e.as_ref().map_or(0, |e| e.spec.trial_count())));
+    let finished = Memo::new(move |_| {
+        state
+            .records
+            .with(|r| r.iter().filter(|r| r.status != TrialStatus::Cancelled).count())
+    });
+    let running = move || is_live.get() && state.busy();
+    let status = move || {
+        if !is_live.get() {
+            return None;
+        }
+        Some(state.live.with(|l| l.status))
+    };
+
+    let trace_canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let (trace, current) = state.live.with(|l| (l.trace.clone(), l.current));
+        if !is_live.get() {
+            return;
+        }
+        let Some(canvas) = trace_canvas.get() else { return };
+        let epochs = current.map_or(1, |(_, p)| p.epochs);
+        let title = current.map_or("waiting for the first batch".to_string(), |(i, p)| {
+            format!("trial {} · epoch {}/{} · batch {}/{}", i + 1, p.epoch, p.epochs, p.batch, p.batches)
+        });
+        let _ = draw_on(&canvas, |area| {
+            sweeplab_core::plot::draw_loss_trace(area, &trace, epochs, &title)
+        });
+    });
+
+    let key_start = key.clone();
+    let start = move |_| state.run(key_start.clone(), state.backend_choice());
+    let key_delete = key.clone();
+    let delete = move |_| {
+        let key = key_delete.clone();
+        if state.live.with_untracked(|l| l.sweep_key.as_deref() == Some(key.as_str())) && state.busy() {
+            state.control(ToWorker::Cancel);
+        }
+        spawn_local(async move {
+            if let Some(database) = db() {
+                match store::delete_sweep(&database, &key).await {
+                    Ok(()) => {
+                        state.refresh().await;
+                        state.show(None);
+                    }
+                    Err(e) => state.notice.set(Some(e)),
+                }
+            }
+        });
+    };
+
+    let export_jsonl = move |_| {
+        let text: String = state.records.with_untracked(|r| r.iter().map(|r| r.to_json_line() + "\n").collect());
+        download("trials.jsonl", "application/x-ndjson", text.as_bytes());
+    };
+    let export_csv = move |_| {
+        let text = state.records.with_untracked(|r| to_csv(r));
+        download("summary.csv", "text/csv", text.as_bytes());
+    };
+    let export_spec = move |_| {
+        if let Some(e) = entry.get_untracked() {
+            download(&format!("{}.toml", e.spec.name), "application/toml", e.spec.to_toml().as_bytes());
+        }
+    };
+
+    view! {
+        {move || entry.get().map(|e: SweepEntry| {
+            let start = start.clone();
+            let delete = delete.clone();
+            let spec = e.spec.clone();
+            let command = format!(
+                "native-sweep run {name}.toml --out results/{name}",
+                name = spec.name
+            );
+            let data_note = (!e.files.is_empty()).then(|| format!(
+                "This sweep trained on your own files ({}): put them in a folder and set dataset.path to it in the sweep file first.",
+                e.files.join(", ")
+            ));
+            view! {
+                <section class="panel" aria-labelledby="sweep-title">
+                    <div class="row spread">
+                        <h2 id="sweep-title">{spec.name.clone()}</h2>
+                        <span class="muted">{match e.origin { Origin::Browser => "trained in this browser", Origin::Imported => "imported results" }}</span>
+                    </div>
+                    <p class="hypothesis"><strong>"Hypothesis: "</strong>{spec.hypothesis.clone()}</p>
+                    <p id="trial-count">
+                        {move || format!("{} of {} trials finished", finished.get(), total.get())}
+                        {move || status().map(|s| format!(" · {}", match s {
+                            RunStatus::Idle => "idle",
+                            RunStatus::Starting => "starting",
+                            RunStatus::Running => "running",
+                            RunStatus::Paused => "paused",
+                            RunStatus::Finished => "finished",
+                            RunStatus::Cancelled => "cancelled",
+                            RunStatus::Failed => "stopped by an error",
+                        }))}
+                        {move || (running()).then(|| state.live.with(|l| l.eta_seconds()).map(|s| format!(" · about {} left", fmt_seconds(s)))).flatten()}
+                    </p>
+                    <progress id="progress" max=move || total.get().max(1) value=move || finished.get()
+                        aria-label="trials finished"></progress>
+                    <Show when=move || is_live.get() && state.live.with(|l| l.error.is_some())>
+                        <p class="error" role="alert" id="run-error">{move || state.live.with(|l| l.error.clone())}</p>
+                    </Show>
+                    <div class="row">
+                        <Show when=move || !running() && finished.get() < total.get() && e.origin == Origin::Browser>
+                            <button id="resume" class="primary" on:click=start.clone()>
+                                {move || if finished.get() == 0 { "Start".to_string() } else { format!("Resume ({} left)", total.get() - finished.get()) }}
+                            </button>
+                        </Show>
+                        <Show when=move || running() && status() != Some(RunStatus::Paused)>
+                            <button id="pause" on:click=move |_| state.control(ToWorker::Pause)>"Pause"</button>
+                        </Show>
+                        <Show when=move || running() && status() == Some(RunStatus::Paused)>
+                            <button id="continue" on:click=move |_| state.control(ToWorker::Resume)>"Continue"</button>
+                        </Show>
+                        <Show when=running>
+                            <button id="cancel" on:click=move |_| state.control(ToWorker::Cancel)>"Cancel"</button>
+                        </Show>
+                    </div>
+                    <Show when=running>
+                        <canvas node_ref=trace_canvas class="plot small" aria-label="training loss of the running trial"></canvas>
+                    </Show>
+                </section>
+                <Analysis state spec=spec.clone() />
+                <JournalEditor state key=e.key.clone() />
+                <section class="panel" aria-labelledby="export-title">
+                    <h3 id="export-title">"Export and run elsewhere"</h3>
+                    <div class="row">
+                        <button on:click=export_spec>"Sweep file (.toml)"</button>
+                        <button id="export-jsonl" on:click=export_jsonl>"Results (trials.jsonl)"</button>
+                        <button on:click=export_csv>"Summary (.csv)"</button>
+                    </div>
+                    <p>"Run on your workstation: download the sweep file, then"</p>
+                    <pre id="workstation-command"><code>{command}</code></pre>
+                    {data_note.map(|n| view! { <p class="muted">{n}</p> })}
+                    <p class="muted">{format!("{} cells, {} trials.", spec.cell_count(), expand(&spec).len())}</p>
+                    <button class="danger" id="delete" on:click=delete>"Delete this sweep"</button>
+                </section>
+            }
+        })}
+    }
+}

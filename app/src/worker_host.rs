@@ -1,0 +1,78 @@
+//! The page's side of the training worker: starts it, sends commands with
+//! their files (transferred, not copied), and hands reports to a callback.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker, WorkerOptions};
+
+use sweeplab_core::data::ProvidedFile;
+
+use crate::protocol::{FromWorker, ToWorker};
+
+/// Script Trunk writes for the worker binary (see `index.html`).
+const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+/// A running training worker.
+pub struct Trainer {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl Trainer {
+    /// Start the worker; `on_report` gets every report it sends.
+    pub fn spawn(on_report: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
+        let options = WorkerOptions::new();
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+            .map_err(|e| format!("cannot start the training worker: {e:?}"))?;
+        let report = std::rc::Rc::new(on_report);
+        let on_message = {
+            let report = report.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<FromWorker>(&text) {
+                    Ok(message) => report(message),
+                    Err(e) => report(FromWorker::Error {
+                        message: format!("worker sent an unreadable report: {e}"),
+                    }),
+                }
+            })
+        };
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            report(FromWorker::Error {
+                message: format!("training worker crashed: {}", e.message()),
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Send a command; `files` follow it as transferred byte arrays.
+    pub fn send(&self, command: &ToWorker, files: &[ProvidedFile]) {
+        let text = serde_json::to_string(command).expect("commands serialise");
+        let message = Array::new();
+        message.push(&JsValue::from_str(&text));
+        let transfer = Array::new();
+        for file in files {
+            let bytes = Uint8Array::from(file.bytes.as_slice());
+            transfer.push(&bytes.buffer());
+            message.push(&bytes);
+        }
+        let _ = self
+            .worker
+            .post_message_with_transfer(&message, &transfer);
+    }
+}
+
+impl Drop for Trainer {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}

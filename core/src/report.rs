@@ -1,0 +1,363 @@
+//! The one-page report of a sweep: title, hypothesis, the heatmap, the
+//! interaction statistic, the top runs and the conclusion. As HTML it is
+//! self-contained (inline CSS and SVG, no external resources) and prints as
+//! exactly one A4 page whatever the lengths of its texts; as Markdown it
+//! refers to the heatmap as an image file beside it. Pure functions: the CLI
+//! writes the files, the browser app offers them for download.
+
+use std::fmt::Write as _;
+
+use crate::analysis::{self, Heatmap, HeatmapRequest, OtherAxes};
+use crate::journal::{Journal, cell_label, dataset_words, interaction_summary, table_cell};
+use crate::plot;
+use crate::record::{TrialRecord, TrialStatus};
+use crate::spec::SweepSpec;
+
+/// How many of the best runs the report lists.
+pub const TOP_RUNS: usize = 5;
+
+/// Size in pixels the report's heatmap is drawn at (the page scales it).
+pub const FIGURE_SIZE: (u32, u32) = (900, 640);
+
+/// Height of the page's content box: A4 (297 mm) less 12 mm margins, less
+/// 2 mm so rounding never starts a second page.
+const PAGE_HEIGHT_MM: f64 = 271.0;
+/// Width of the page's content box: A4 (210 mm) less 12 mm margins.
+const PAGE_WIDTH_MM: f64 = 186.0;
+
+/// Texts longer than this many characters are cut (with a pointer to the
+/// journal) rather than shrunk below a readable size.
+const MAX_PROSE_CHARS: usize = 2200;
+
+/// The report's heatmap and the title it is drawn with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The sweep's metric over its first two axes.
+    pub heatmap: Heatmap,
+    /// Title drawn above the heatmap.
+    pub title: String,
+}
+
+impl Figure {
+    /// The figure as SVG text, [`FIGURE_SIZE`] pixels.
+    pub fn svg(&self) -> Result<String, String> {
+        plot::heatmap_svg_string(&self.heatmap, &self.title, FIGURE_SIZE).map_err(|e| e.to_string())
+    }
+}
+
+/// The report's heatmap: the sweep's metric over its first two axes (the
+/// first against itself when there is one), other axes averaged, trials of
+/// one epoch budget only. Fails without records or axes, or on mixed budgets.
+pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, String> {
+    if records.is_empty() {
+        return Err(format!("{}: no trial records yet", spec.name));
+    }
+    let Some(x) = spec.axes.first() else {
+        return Err(format!("{}: the sweep has no axes to plot", spec.name));
+    };
+    let y = spec.axes.get(1).unwrap_or(x);
+    let request = HeatmapRequest {
+        x: x.path.clone(),
+        y: y.path.clone(),
+        metric: spec.metric,
+        others: OtherAxes::Averaged,
+        allow_mixed_budgets: false,
+    };
+    let heatmap = analysis::heatmap(records, &request).map_err(|e| e.to_string())?;
+    let budget = heatmap.budget.map(|b| format!(", {b}")).unwrap_or_default();
+    let title = format!(
+        "{}: {} × {}{budget}",
+        spec.metric.name(),
+        x.path,
+        y.path
+    );
+    Ok(Figure { heatmap, title })
+}
+
+/// One line of the top-runs table.
+struct RunRow {
+    rank: usize,
+    cell: String,
+    seed: u64,
+    status: String,
+    value: String,
+}
+
+fn top_runs(spec: &SweepSpec, records: &[TrialRecord]) -> Vec<RunRow> {
+    analysis::ranked(records, spec.metric)
+        .into_iter()
+        .take(TOP_RUNS)
+        .enumerate()
+        .map(|(i, r)| {
+            let v = r.final_metric(spec.metric);
+            RunRow {
+                rank: i + 1,
+                cell: cell_label(&r.cell),
+                seed: r.seed,
+                status: format!("{:?}", r.status).to_lowercase(),
+                value: if v.is_finite() {
+                    format!("{v:.4}")
+                } else {
+                    "—".into()
+                },
+            }
+        })
+        .collect()
+}
+
+/// The sweep in one line: data, grid, budget, trials.
+fn facts(spec: &SweepSpec, records: &[TrialRecord]) -> String {
+    let finished = records
+        .iter()
+        .filter(|r| r.status == TrialStatus::Finished)
+        .count();
+    let epochs = if spec.axes.iter().any(|a| a.path == "train.epochs") {
+        "epochs per cell".to_string()
+    } else {
+        format!("{} epochs", spec.base.train.epochs)
+    };
+    format!(
+        "{} · {} cells × {} repeats · {epochs} · {finished} of {} trials finished · metric {}",
+        dataset_words(spec).replace('`', ""),
+        spec.cell_count(),
+        spec.repeats,
+        spec.trial_count(),
+        spec.metric.name()
+    )
+}
+
+/// `text` cut at a word boundary near `MAX_PROSE_CHARS`, saying so.
+fn capped(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= MAX_PROSE_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX_PROSE_CHARS).collect();
+    let cut = cut.rsplit_once(char::is_whitespace).map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut} … (cut here; the full text is in the journal)")
+}
+
+/// A font size in points for a text of `len` characters: the first step
+/// whose length limit it fits, else `smallest`.
+fn font_for(len: usize, steps: &[(usize, f64)], smallest: f64) -> f64 {
+    steps
+        .iter()
+        .find(|(limit, _)| len <= *limit)
+        .map_or(smallest, |(_, pt)| *pt)
+}
+
+const PROSE_STEPS: &[(usize, f64)] = &[(250, 11.0), (500, 10.0), (900, 9.0), (1500, 8.0)];
+
+/// HTML text: `&`, `<`, `>` and quotes escaped, newlines kept as breaks.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The plotters SVG made to fill its slot: a class for the CSS, no XML
+/// prologue (its viewBox keeps the proportions).
+fn inline_svg(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..].replacen(
+        "<svg",
+        "<svg class=\"heatmap\" role=\"img\" preserveAspectRatio=\"xMidYMid meet\"",
+        1,
+    )
+}
+
+/// The report as one self-contained HTML page that prints as exactly one A4
+/// page: font sizes follow the texts' lengths, long words wrap anywhere,
+/// the heatmap (inline SVG) takes the height the texts leave, and the page
+/// box is fixed to the printable height and clips rather than spill. Fails
+/// when there is no heatmap to show (see [`figure`]).
+pub fn report_html(
+    spec: &SweepSpec,
+    journal: &Journal,
+    records: &[TrialRecord],
+) -> Result<String, String> {
+    let fig = figure(spec, records)?;
+    let svg = inline_svg(&fig.svg()?);
+    let name = spec.name.trim();
+    let hypothesis = capped(&spec.hypothesis);
+    let conclusion = capped(&journal.conclusion);
+    let interaction = interaction_summary(spec, records);
+    let runs = top_runs(spec, records);
+
+    let title_pt = font_for(
+        name.chars().count(),
+        &[(30, 20.0), (60, 16.0), (120, 13.0), (240, 11.0)],
+        9.0,
+    );
+    let hyp_pt = font_for(hypothesis.chars().count(), PROSE_STEPS, 7.0);
+    let con_pt = font_for(conclusion.chars().count(), PROSE_STEPS, 7.0);
+    // One line across the page if it can: ~0.55 em per character.
+    let line_pt = interaction.as_ref().map_or(10.0, |l| {
+        let width_pt = PAGE_WIDTH_MM / 25.4 * 72.0;
+        (width_pt / (l.chars().count().max(1) as f64 * 0.55)).clamp(6.5, 10.5)
+    });
+    let longest_cell = runs.iter().map(|r| r.cell.chars().count()).max().unwrap_or(0);
+    let runs_pt = font_for(longest_cell, &[(60, 9.0), (120, 8.0), (240, 7.0)], 6.5);
+
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+@page {{ size: A4; margin: 12mm }}
+* {{ box-sizing: border-box }}
+html, body {{ margin: 0; padding: 0 }}
+body {{ font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #111;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact }}
+.page {{ width: {width}mm; height: {height}mm; overflow: hidden; display: flex;
+  flex-direction: column; gap: 2mm; overflow-wrap: anywhere; word-break: break-word;
+  break-inside: avoid; page-break-after: avoid }}
+.page > * {{ flex: 0 0 auto; margin: 0; min-width: 0 }}
+h1 {{ font-size: {title_pt}pt; line-height: 1.15; max-height: 26mm; overflow: hidden }}
+h2 {{ font-size: 8pt; text-transform: uppercase; letter-spacing: .04em; color: #555;
+  margin: 0 0 .6mm }}
+.facts {{ font-size: 7.5pt; color: #444; max-height: 9mm; overflow: hidden }}
+.prose {{ line-height: 1.3; overflow: hidden }}
+.hypothesis {{ font-size: {hyp_pt}pt; max-height: 40mm }}
+.conclusion {{ font-size: {con_pt}pt; max-height: 52mm }}
+.figure {{ flex: 1 1 0; min-height: 45mm; position: relative; overflow: hidden }}
+.figure svg.heatmap {{ position: absolute; inset: 0; width: 100%; height: 100% }}
+.interaction {{ font-size: {line_pt:.1}pt; font-weight: 600; max-height: 12mm; overflow: hidden }}
+.runs {{ max-height: 56mm; overflow: hidden }}
+table {{ width: 100%; border-collapse: collapse; table-layout: fixed; font-size: {runs_pt}pt }}
+th, td {{ text-align: left; padding: .5mm 1.2mm; border-bottom: 0.3pt solid #bbb;
+  vertical-align: top }}
+th {{ font-weight: 600; border-bottom: 0.6pt solid #333 }}
+td.num, th.num {{ text-align: right }}
+.muted {{ color: #777; font-style: italic }}
+@media screen {{
+  body {{ background: #ddd }}
+  .page {{ background: #fff; margin: 8mm auto; box-sizing: content-box; padding: 12mm;
+    box-shadow: 0 1mm 4mm rgba(0,0,0,.25) }}
+}}
+</style>
+</head>
+<body>
+<main class="page">
+<h1>{title}</h1>
+<p class="facts">{facts}</p>
+"#,
+        title = esc(name),
+        width = PAGE_WIDTH_MM,
+        height = PAGE_HEIGHT_MM,
+        facts = esc(&facts(spec, records)),
+    );
+    let _ = write!(
+        h,
+        "<section class=\"prose hypothesis\"><h2>Hypothesis</h2>{}</section>\n",
+        if hypothesis.is_empty() {
+            "<span class=\"muted\">none given</span>".to_string()
+        } else {
+            esc(&hypothesis)
+        }
+    );
+    let _ = write!(h, "<figure class=\"figure\">{svg}</figure>\n");
+    if let Some(line) = &interaction {
+        let _ = write!(h, "<p class=\"interaction\">{}</p>\n", esc(line));
+    }
+    let _ = write!(
+        h,
+        "<section class=\"runs\"><h2>Top runs by {}</h2>\n<table>\n<colgroup><col style=\"width:6%\"><col style=\"width:56%\"><col style=\"width:10%\"><col style=\"width:12%\"><col style=\"width:16%\"></colgroup>\n<thead><tr><th>#</th><th>Cell</th><th class=\"num\">Seed</th><th>Status</th><th class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+        spec.metric.name(),
+        spec.metric.name()
+    );
+    for r in &runs {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            r.rank,
+            esc(&r.cell),
+            r.seed,
+            esc(&r.status),
+            esc(&r.value)
+        );
+    }
+    let _ = write!(h, "</tbody>\n</table>\n</section>\n");
+    let _ = write!(
+        h,
+        "<section class=\"prose conclusion\"><h2>Conclusion</h2>{}</section>\n",
+        if conclusion.is_empty() {
+            "<span class=\"muted\">not yet written</span>".to_string()
+        } else {
+            esc(&conclusion)
+        }
+    );
+    let _ = write!(h, "</main>\n</body>\n</html>\n");
+    Ok(h)
+}
+
+/// The report as Markdown with the same content as [`report_html`]; the
+/// heatmap is the image file `figure_file` beside it.
+pub fn report_markdown(
+    spec: &SweepSpec,
+    journal: &Journal,
+    records: &[TrialRecord],
+    figure_file: &str,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", spec.name.trim());
+    let _ = writeln!(out, "_{}_\n", facts(spec, records));
+    let hypothesis = spec.hypothesis.trim();
+    let _ = writeln!(
+        out,
+        "**Hypothesis:** {}\n",
+        if hypothesis.is_empty() {
+            "_none given_"
+        } else {
+            hypothesis
+        }
+    );
+    let alt = figure(spec, records).map_or_else(|e| format!("no heatmap: {e}"), |f| f.title);
+    let _ = writeln!(out, "![{}]({figure_file})\n", alt.replace(['[', ']'], ""));
+    if let Some(line) = interaction_summary(spec, records) {
+        let _ = writeln!(out, "**Interaction:** {line}\n");
+    }
+    let metric = spec.metric.name();
+    let _ = writeln!(out, "## Top runs by {metric}\n");
+    let _ = writeln!(out, "| # | Cell | Seed | Status | {metric} |");
+    let _ = writeln!(out, "|--:|---|--:|---|--:|");
+    for r in top_runs(spec, records) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.rank,
+            table_cell(&r.cell),
+            r.seed,
+            r.status,
+            r.value
+        );
+    }
+    let _ = writeln!(out, "\n## Conclusion\n");
+    let conclusion = journal.conclusion.trim();
+    let _ = writeln!(
+        out,
+        "{}",
+        if conclusion.is_empty() {
+            "_not yet written_"
+        } else {
+            conclusion
+        }
+    );
+    out
+}

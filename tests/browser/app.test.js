@@ -1,0 +1,195 @@
+// The browser app end to end, in headless Chromium on a locally served dist/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
+  artifacts, root,
+} from './harness.js';
+
+let server;
+before(async () => { server = await serve(); });
+after(async () => { await server.close(); });
+
+/** The DOM heatmap must show every cell of the exported records, same means. */
+function assertHeatmapMatches(cells, jsonl, expectCells) {
+  const means = cellMeans(jsonl);
+  assert.equal(cells.length, expectCells, `heatmap cells: ${JSON.stringify(cells)}`);
+  assert.equal(means.size, expectCells);
+  for (const c of cells) {
+    const want = means.get(`${c.x}|${c.y}`);
+    assert.ok(want !== undefined, `no records for cell ${c.x}|${c.y}: ${[...means.keys()]}`);
+    assert.ok(Math.abs(c.mean - want) < 1e-5, `cell ${c.x}|${c.y}: heatmap ${c.mean}, records ${want}`);
+  }
+}
+
+test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await fillSmallSweep(page, { name: 'webgpu-2x2' });
+    assert.match(await page.textContent('#estimate'), /2 cells × 1 repeats|4 trials/);
+    await page.click('#start');
+    await page.waitForFunction(() => /WebGPU/.test(document.querySelector('#backend-badge')?.textContent || ''), null, { timeout: 180_000 });
+    await waitFinished(page, 4, 4);
+    const badge = await page.textContent('#backend-badge');
+    assert.match(badge, /WebGPU/, badge);
+    const cells = await heatmapCells(page);
+    const jsonl = await downloadText(page, '#export-jsonl');
+    assertHeatmapMatches(cells, jsonl, 4);
+    for (const line of jsonl.trim().split('\n')) {
+      const r = JSON.parse(line);
+      assert.equal(r.backend, 'webgpu');
+      assert.equal(r.status, 'finished');
+      assert.equal(r.epochs.length, 1);
+    }
+    assert.match(await page.textContent('#interaction'), /F\(|interaction/);
+    await page.screenshot({ path: path.join(artifacts, 'webgpu-2x2.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('without WebGPU the sweep falls back to the CPU and completes', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await fillSmallSweep(page, { name: 'cpu-2x2' });
+    await page.click('#start');
+    await waitFinished(page, 4, 4);
+    const badge = await page.textContent('#backend-badge');
+    assert.match(badge, /CPU/, badge);
+    const jsonl = await downloadText(page, '#export-jsonl');
+    assertHeatmapMatches(await heatmapCells(page), jsonl, 4);
+    assert.ok(jsonl.trim().split('\n').every((l) => JSON.parse(l).backend === 'cpu'));
+    await page.screenshot({ path: path.join(artifacts, 'cpu-2x2.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('reloading mid-sweep keeps finished trials and resume completes the grid without re-running them', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    let { page, errors } = await openApp(browser.context, server.url);
+    await fillSmallSweep(page, { name: 'reload-me', repeats: 3, train: 384 });
+    await page.click('#start');
+    await page.waitForFunction(() => {
+      const m = (document.querySelector('#trial-count')?.textContent || '').match(/^(\d+) of 12/);
+      return m && Number(m[1]) >= 2;
+    }, null, { timeout: 600_000, polling: 200 });
+    const before = JSON.parse(JSON.stringify(await downloadText(page, '#export-jsonl')))
+      .trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(before.length >= 2);
+    assert.deepEqual(errors, []);
+    await page.reload({ waitUntil: 'commit' });
+    await page.waitForSelector('#sweep-list button');
+    await page.click('#sweep-list button:has-text("reload-me")');
+    await page.waitForSelector('#resume');
+    const shown = Number((await page.textContent('#trial-count')).match(/^(\d+)/)[1]);
+    assert.ok(shown >= before.length, `after reload ${shown} finished, before ${before.length}`);
+    await page.click('#resume');
+    await waitFinished(page, 12, 12);
+    const all = (await downloadText(page, '#export-jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(all.length, 12);
+    assert.equal(new Set(all.map((r) => r.trial_id)).size, 12);
+    for (const r of before) {
+      const kept = all.find((a) => a.trial_id === r.trial_id);
+      assert.equal(kept.started_ms, r.started_ms, `trial ${r.trial_id} ran again`);
+    }
+    assert.equal((await heatmapCells(page)).length, 4);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a trials.jsonl from native-sweep imports and shows its heatmap', async () => {
+  const out = fs.mkdtempSync(path.join(artifacts, 'native-'));
+  const sweep = path.join(out, 'tiny.toml');
+  fs.writeFileSync(sweep, `name = "native-import"
+hypothesis = "Imported from the CLI."
+repeats = 1
+[dataset]
+name = "fashion-mnist"
+train_limit = 200
+val_limit = 100
+[base.model]
+kind = "mlp"
+dense = [16]
+[base.train]
+epochs = 1
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.3]
+[[axes]]
+path = "train.lr"
+values = [0.001, 0.01]
+`);
+  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
+  execFileSync(bin, ['run', sweep, '--out', path.join(out, 'results'), '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  const jsonlPath = path.join(out, 'results', 'trials.jsonl');
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await page.setInputFiles('#import-file', [jsonlPath, path.join(out, 'results', 'sweep.toml')]);
+    await page.waitForSelector('#sweep-title:has-text("native-import")');
+    await page.waitForFunction(() => document.querySelectorAll('#heatmap-table tr.cell').length === 4);
+    assertHeatmapMatches(await heatmapCells(page), fs.readFileSync(jsonlPath, 'utf8'), 4);
+    assert.match(await page.textContent('.hypothesis'), /Imported from the CLI/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('bad input shows a clear message and saves nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(artifacts, 'bad-'));
+  const notIdx = path.join(dir, 'train-images-idx3-ubyte');
+  fs.writeFileSync(notIdx, 'this is not an IDX file at all');
+  const zip = path.join(dir, 'gestures.zip');
+  fs.writeFileSync(zip, Buffer.from('PK\u0003\u0004 broken zip'));
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    const sweepsBefore = await page.locator('#sweep-list li').count();
+    // A non-IDX file.
+    await page.selectOption('#data-choice', 'idx');
+    await page.setInputFiles('#data-files', [notIdx]);
+    await page.waitForSelector('#file-error');
+    assert.match(await page.textContent('#file-error'), /IDX/);
+    assert.ok(await page.isDisabled('#start'));
+    // A corrupt zip.
+    await page.selectOption('#template', 'gru');
+    await page.setInputFiles('#data-files', [zip]);
+    await page.waitForSelector('#file-error');
+    assert.match(await page.textContent('#file-error'), /gestures\.zip.*zip/);
+    assert.ok(await page.isDisabled('#start'));
+    // An empty axis and an out-of-range value.
+    await page.selectOption('#template', 'cnn');
+    await page.locator('.axis-values').nth(0).fill('');
+    await page.waitForFunction(() => /axes\[0\]/.test(document.querySelector('#problems')?.textContent || ''));
+    await page.locator('.axis-values').nth(0).fill('0.2, 1.5');
+    await page.waitForFunction(() => /1\.5/.test(document.querySelector('#problems')?.textContent || ''));
+    const problems = await page.textContent('#problems');
+    assert.match(problems, /model\.dropout/);
+    assert.ok(await page.isDisabled('#start'));
+    await page.click('#start', { force: true }).catch(() => {});
+    assert.equal(await page.locator('#sweep-list li').count(), sweepsBefore);
+    const stored = await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open('sweeplab');
+      r.onsuccess = () => {
+        const tx = r.result.transaction('sweeps', 'readonly');
+        const c = tx.objectStore('sweeps').count();
+        c.onsuccess = () => ok(c.result);
+      };
+    }));
+    assert.equal(stored, sweepsBefore);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

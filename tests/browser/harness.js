@@ -1,0 +1,127 @@
+// Test harness: serves dist/ on 127.0.0.1 under a sub-path (the app must
+// work from any static host and sub-path) and drives Debian's Chromium
+// with playwright-core, with the flags DESIGN §3 found to work here.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..', '..');
+export const dist = path.join(root, 'dist');
+export const artifacts = path.join(root, 'target', 'browser-artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+/** Serve dist/ at http://127.0.0.1:PORT/sub/sweeplab/. */
+export async function serve() {
+  const prefix = '/sub/sweeplab/';
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (!url.pathname.startsWith(prefix)) { res.writeHead(404); return res.end('not here'); }
+    let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
+    const file = path.join(dist, path.normalize(rel));
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404); return res.end('missing');
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Launch headless Chromium, with or without WebGPU. */
+export async function launch({ webgpu }) {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweeplab-chromium-'));
+  const args = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ];
+  if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader');
+  else args.push('--disable-features=WebGPU');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 800 },
+  });
+  return { context, close: async () => { await context.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); } };
+}
+
+/** A page that records console errors and uncaught exceptions. */
+export async function openApp(context, url) {
+  const page = context.pages()[0] || await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForSelector('#new-sweep', { timeout: 120_000 });
+  return { page, errors };
+}
+
+/** Fill the new-sweep form for a small 2x2 sweep. */
+export async function fillSmallSweep(page, { name, repeats = 1, template = 'mlp', train = 256, val = 128 }) {
+  await page.click('#new-sweep');
+  await page.selectOption('#template', template);
+  await page.fill('#sweep-name', name);
+  await page.fill('#train-limit', String(train));
+  await page.fill('#val-limit', String(val));
+  await page.fill('#repeats', String(repeats));
+  await setParam(page, 'hp-train-epochs', '1');
+  if (template === 'mlp') await setParam(page, 'hp-model-dense', '32');
+  const paths = page.locator('.axis-path');
+  const values = page.locator('.axis-values');
+  await paths.nth(0).selectOption('model.dropout');
+  await values.nth(0).fill('0, 0.5');
+  await paths.nth(1).selectOption('train.lr');
+  await values.nth(1).fill('0.001, 0.01');
+}
+
+/** Set a hyperparameter input (committed on change). */
+export async function setParam(page, id, value) {
+  await page.fill(`#${id}`, value);
+  await page.dispatchEvent(`#${id}`, 'change');
+}
+
+/** Wait until the sweep page says `n of m trials finished`. */
+export async function waitFinished(page, n, m, timeout = 600_000) {
+  await page.waitForFunction(
+    ([n, m]) => (document.querySelector('#trial-count')?.textContent || '').startsWith(`${n} of ${m} trials finished`),
+    [n, m], { timeout, polling: 500 });
+}
+
+/** Heatmap cells as the DOM table shows them. */
+export async function heatmapCells(page) {
+  return page.$$eval('#heatmap-table tr.cell', (rows) => rows.map((r) => ({
+    x: r.dataset.x, y: r.dataset.y, mean: r.dataset.mean === '' ? null : Number(r.dataset.mean), n: Number(r.dataset.n),
+  })));
+}
+
+/** Click a download button and return the downloaded text. */
+export async function downloadText(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const file = await dl.path();
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Mean of the last epoch's val_accuracy per cell (dropout, lr) of JSON lines. */
+export function cellMeans(jsonl) {
+  const groups = new Map();
+  for (const line of jsonl.split('\n').filter((l) => l.trim())) {
+    const r = JSON.parse(line);
+    const label = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const key = r.cell.map((a) => label(a.value)).join('|');
+    const acc = r.epochs[r.epochs.length - 1].val_accuracy;
+    groups.set(key, [...(groups.get(key) || []), acc]);
+  }
+  return new Map([...groups].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
+}
