@@ -75,3 +75,22 @@ pub fn set_setting(key: &str, value: &str) {
         let _ = storage.set_item(key, value);
     }
 }
+
+/// The file input an event came from.
+pub fn event_input(ev: &web_sys::Event) -> Option<HtmlInputElement> {
+    ev.target()?.dyn_into::<HtmlInputElement>().ok()
+}
+
+/// Open an HTML document in a new tab (a print-ready page).
+pub fn open_html(html: &str) {
+    let parts = Array::new();
+    parts.push(&wasm_bindgen::JsValue::from_str(html));
+    let options = BlobPropertyBag::new();
+    options.set_type("text/html");
+    let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    if let (Some(window), Ok(url)) = (web_sys::window(), Url::create_object_url_with_blob(&blob)) {
+        let _ = window.open_with_url_and_target(&url, "_blank");
+    }
+}

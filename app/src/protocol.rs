@@ -48,6 +48,9 @@ pub enum ToWorker {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
+    /// The worker's code is loaded and listening (commands sent before
+    /// this would be lost, so the page holds them until it arrives).
+    Loaded,
     /// The device is ready.
     Ready {
         /// `webgpu` or `cpu`.

@@ -60,14 +60,14 @@ fn now_ms() -> f64 {
 
 /// Install the message handler; called once by the worker binary.
 pub fn start() {
-    let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
-        match decode(event.data()) {
+    let handler =
+        Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| match decode(event.data()) {
             Ok((command, files)) => handle(command, files),
             Err(message) => post(&FromWorker::Error { message }),
-        }
-    });
+        });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget();
+    post(&FromWorker::Loaded);
 }
 
 /// A message is `[json, bytes...]` or a JSON string.

@@ -13,8 +13,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use sweeplab_core::data::ProvidedFile;
 use sweeplab_core::record::{EpochMetrics, TrialRecord};
 
-use sweeplab_core::journal::Journal;
 use crate::sweep_entry::SweepEntry;
+use sweeplab_core::journal::Journal;
 
 /// Database name.
 pub const DB_NAME: &str = "sweeplab";
@@ -45,7 +45,11 @@ fn upgrade(db: &Database, old: u32) {
                 .create_object_store(name, keyed.clone())
                 .expect("new store");
             store
-                .create_index("sweep", KeyPath::new_single("sweep"), Some(IndexParams::new()))
+                .create_index(
+                    "sweep",
+                    KeyPath::new_single("sweep"),
+                    Some(IndexParams::new()),
+                )
                 .expect("new index");
         }
     }
@@ -91,7 +95,11 @@ fn prefix_range(sweep: &str) -> StoreResult<KeyRange> {
 
 /// Save a sweep (new or edited) and, when given, its data-set files, in one
 /// transaction.
-pub async fn put_sweep(db: &Database, entry: &SweepEntry, files: &[ProvidedFile]) -> StoreResult<()> {
+pub async fn put_sweep(
+    db: &Database,
+    entry: &SweepEntry,
+    files: &[ProvidedFile],
+) -> StoreResult<()> {
     let tx = db
         .transaction(&[SWEEPS, FILES], TransactionMode::ReadWrite)
         .map_err(err("save sweep"))?;
@@ -102,12 +110,19 @@ pub async fn put_sweep(db: &Database, entry: &SweepEntry, files: &[ProvidedFile]
         .map_err(err("save sweep"))?;
     let store = tx.object_store(FILES).map_err(err("save files"))?;
     for file in files {
-        let obj = row(&format!("{}/{}", entry.key, file.name), &entry.key, &file.name);
+        let obj = row(
+            &format!("{}/{}", entry.key, file.name),
+            &entry.key,
+            &file.name,
+        );
         let bytes = Uint8Array::from(file.bytes.as_slice());
         let _ = Reflect::set(&obj, &"bytes".into(), &bytes);
         store.put(&obj, None).map_err(err("save files"))?;
     }
-    tx.commit().map_err(err("save sweep"))?.await.map_err(err("save sweep"))?;
+    tx.commit()
+        .map_err(err("save sweep"))?
+        .await
+        .map_err(err("save sweep"))?;
     Ok(())
 }
 
@@ -181,7 +196,10 @@ pub async fn put_epoch(db: &Database, sweep: &str, epoch: &StoredEpoch) -> Store
         .map_err(err("save epoch"))?
         .put(&row(&key, sweep, &json), None)
         .map_err(err("save epoch"))?;
-    tx.commit().map_err(err("save epoch"))?.await.map_err(err("save epoch"))?;
+    tx.commit()
+        .map_err(err("save epoch"))?
+        .await
+        .map_err(err("save epoch"))?;
     Ok(())
 }
 
@@ -217,7 +235,10 @@ pub async fn put_trial(db: &Database, sweep: &str, record: &TrialRecord) -> Stor
         .map_err(err("save trial"))?
         .delete(Query::from(range))
         .map_err(err("save trial"))?;
-    tx.commit().map_err(err("save trial"))?.await.map_err(err("save trial"))?;
+    tx.commit()
+        .map_err(err("save trial"))?
+        .await
+        .map_err(err("save trial"))?;
     Ok(())
 }
 
@@ -233,7 +254,10 @@ pub async fn put_trials(db: &Database, sweep: &str, records: &[TrialRecord]) -> 
             .put(&row(&key, sweep, &record.to_json_line()), None)
             .map_err(err("import"))?;
     }
-    tx.commit().map_err(err("import"))?.await.map_err(err("import"))?;
+    tx.commit()
+        .map_err(err("import"))?
+        .await
+        .map_err(err("import"))?;
     Ok(())
 }
 
@@ -279,6 +303,9 @@ pub async fn delete_sweep(db: &Database, sweep: &str) -> StoreResult<()> {
             .delete(Query::from(prefix_range(sweep)?))
             .map_err(err("delete"))?;
     }
-    tx.commit().map_err(err("delete"))?.await.map_err(err("delete"))?;
+    tx.commit()
+        .map_err(err("delete"))?
+        .await
+        .map_err(err("delete"))?;
     Ok(())
 }

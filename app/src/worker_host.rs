@@ -1,6 +1,9 @@
 //! The page's side of the training worker: starts it, sends commands with
 //! their files (transferred, not copied), and hands reports to a callback.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker, WorkerOptions};
@@ -12,9 +15,15 @@ use crate::protocol::{FromWorker, ToWorker};
 /// Script Trunk writes for the worker binary (see `index.html`).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
 
+/// A message held until the worker has loaded.
+type Held = (Array, Array);
+
 /// A running training worker.
 pub struct Trainer {
     worker: Worker,
+    /// Messages sent before the worker said [`FromWorker::Loaded`]; `None`
+    /// once it has.
+    held: Rc<RefCell<Option<Vec<Held>>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
@@ -25,14 +34,22 @@ impl Trainer {
         let options = WorkerOptions::new();
         let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
             .map_err(|e| format!("cannot start the training worker: {e:?}"))?;
-        let report = std::rc::Rc::new(on_report);
+        let report = Rc::new(on_report);
+        let held: Rc<RefCell<Option<Vec<Held>>>> = Rc::new(RefCell::new(Some(Vec::new())));
         let on_message = {
             let report = report.clone();
+            let held = held.clone();
+            let worker = worker.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some(text) = event.data().as_string() else {
                     return;
                 };
                 match serde_json::from_str::<FromWorker>(&text) {
+                    Ok(FromWorker::Loaded) => {
+                        for (message, transfer) in held.borrow_mut().take().unwrap_or_default() {
+                            let _ = worker.post_message_with_transfer(&message, &transfer);
+                        }
+                    }
                     Ok(message) => report(message),
                     Err(e) => report(FromWorker::Error {
                         message: format!("worker sent an unreadable report: {e}"),
@@ -40,15 +57,17 @@ impl Trainer {
                 }
             })
         };
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            report(FromWorker::Error {
-                message: format!("training worker crashed: {}", e.message()),
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                report(FromWorker::Error {
+                    message: format!("training worker crashed: {}", e.message()),
+                });
             });
-        });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
+            held,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -65,9 +84,11 @@ impl Trainer {
             transfer.push(&bytes.buffer());
             message.push(&bytes);
         }
-        let _ = self
-            .worker
-            .post_message_with_transfer(&message, &transfer);
+        if let Some(queue) = self.held.borrow_mut().as_mut() {
+            queue.push((message, transfer));
+            return;
+        }
+        let _ = self.worker.post_message_with_transfer(&message, &transfer);
     }
 }
 

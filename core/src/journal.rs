@@ -94,7 +94,10 @@ pub fn cell_rows(records: &[TrialRecord], spec: &SweepSpec, threshold: f64) -> V
     sorted.sort_by_key(|r| r.trial_index);
     let mut groups: Vec<(&[AxisValue], Vec<&TrialRecord>)> = Vec::new();
     for r in sorted {
-        match groups.iter_mut().find(|(cell, _)| *cell == r.cell.as_slice()) {
+        match groups
+            .iter_mut()
+            .find(|(cell, _)| *cell == r.cell.as_slice())
+        {
             Some((_, members)) => members.push(r),
             None => groups.push((&r.cell, vec![r])),
         }
@@ -105,8 +108,7 @@ pub fn cell_rows(records: &[TrialRecord], spec: &SweepSpec, threshold: f64) -> V
             let is_finished = |r: &&TrialRecord| {
                 r.status == TrialStatus::Finished && r.final_metric(spec.metric).is_finite()
             };
-            let finished: Vec<&TrialRecord> =
-                members.iter().copied().filter(is_finished).collect();
+            let finished: Vec<&TrialRecord> = members.iter().copied().filter(is_finished).collect();
             let failed = members
                 .iter()
                 .filter(|r| matches!(r.status, TrialStatus::Failed | TrialStatus::Cancelled))
@@ -116,8 +118,10 @@ pub fn cell_rows(records: &[TrialRecord], spec: &SweepSpec, threshold: f64) -> V
                 .iter()
                 .filter_map(|r| epochs_to_reach(r, threshold))
                 .collect();
-            let metric_values: Vec<f64> =
-                finished.iter().map(|r| r.final_metric(spec.metric)).collect();
+            let metric_values: Vec<f64> = finished
+                .iter()
+                .map(|r| r.final_metric(spec.metric))
+                .collect();
             CellRow {
                 label: cell_label(cell),
                 finished: finished.len(),
@@ -190,6 +194,15 @@ fn percent(v: Option<f64>) -> String {
 
 fn fixed(v: Option<f64>, decimals: usize) -> String {
     v.map_or("—".into(), |v| format!("{v:.decimals$}"))
+}
+
+/// Seconds with two decimals below ten, one above.
+fn seconds(s: f64) -> String {
+    if s < 10.0 {
+        format!("{s:.2}")
+    } else {
+        format!("{s:.1}")
+    }
 }
 
 /// The sweep's metric as `0.8123 [0.8011, 0.8235]`.
@@ -308,10 +321,7 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
             out,
             "| Cell | n | Train acc | Val acc | Train loss | Val loss | Gap | Epochs to {threshold} | Params | Seconds | {metric} (95% CI) | Diverged | Failed |"
         );
-        let _ = writeln!(
-            out,
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-        );
+        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         for r in &rows {
             let _ = writeln!(
                 out,
@@ -326,7 +336,7 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
                     .map_or("—".into(), |g| format!("{:+.1} pp", 100.0 * g)),
                 epochs_cell(r),
                 r.params.map_or("—".into(), |p| p.to_string()),
-                fixed(r.seconds, 1),
+                r.seconds.map_or("—".into(), seconds),
                 metric_ci(r.metric.as_ref()),
                 r.diverged,
                 r.failed,

@@ -6,8 +6,8 @@
 
 pub mod analysis;
 pub mod data;
-pub mod journal;
 mod digest;
+pub mod journal;
 pub mod model;
 pub mod plot;
 pub mod record;

@@ -25,10 +25,6 @@ const PAGE_HEIGHT_MM: f64 = 271.0;
 /// Width of the page's content box: A4 (210 mm) less 12 mm margins.
 const PAGE_WIDTH_MM: f64 = 186.0;
 
-/// Texts longer than this many characters are cut (with a pointer to the
-/// journal) rather than shrunk below a readable size.
-const MAX_PROSE_CHARS: usize = 2200;
-
 /// The report's heatmap and the title it is drawn with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
@@ -65,12 +61,7 @@ pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, Strin
     };
     let heatmap = analysis::heatmap(records, &request).map_err(|e| e.to_string())?;
     let budget = heatmap.budget.map(|b| format!(", {b}")).unwrap_or_default();
-    let title = format!(
-        "{}: {} × {}{budget}",
-        spec.metric.name(),
-        x.path,
-        y.path
-    );
+    let title = format!("{}: {} × {}{budget}", spec.metric.name(), x.path, y.path);
     Ok(Figure { heatmap, title })
 }
 
@@ -111,10 +102,10 @@ fn facts(spec: &SweepSpec, records: &[TrialRecord]) -> String {
         .iter()
         .filter(|r| r.status == TrialStatus::Finished)
         .count();
-    let epochs = if spec.axes.iter().any(|a| a.path == "train.epochs") {
-        "epochs per cell".to_string()
-    } else {
-        format!("{} epochs", spec.base.train.epochs)
+    let epochs = match spec.base.train.epochs {
+        _ if spec.axes.iter().any(|a| a.path == "train.epochs") => "epochs per cell".to_string(),
+        1 => "1 epoch".to_string(),
+        n => format!("{n} epochs"),
     };
     format!(
         "{} · {} cells × {} repeats · {epochs} · {finished} of {} trials finished · metric {}",
@@ -126,15 +117,59 @@ fn facts(spec: &SweepSpec, records: &[TrialRecord]) -> String {
     )
 }
 
-/// `text` cut at a word boundary near `MAX_PROSE_CHARS`, saying so.
-fn capped(text: &str) -> String {
+/// Millimetres per point.
+const MM_PER_PT: f64 = 25.4 / 72.0;
+/// Line height of prose, in ems.
+const LINE_HEIGHT: f64 = 1.3;
+/// Mean advance of a character of the page's sans-serif fonts, in ems.
+const CHAR_EM: f64 = 0.55;
+
+/// A block of prose fitted to `height_mm` of the page: its font size, how
+/// many lines fit (the CSS clamps to them) and the text, cut at a word
+/// boundary with a note when even the smallest font cannot hold it.
+struct Prose {
+    text: String,
+    pt: f64,
+    lines: usize,
+}
+
+fn prose(text: &str, height_mm: f64) -> Prose {
     let text = text.trim();
-    if text.chars().count() <= MAX_PROSE_CHARS {
-        return text.to_string();
+    let len = text.chars().count();
+    let breaks = text.matches('\n').count();
+    // Characters that fit at `pt`, with slack for lines that wrap early
+    // and for explicit line breaks.
+    let fit = |pt: f64| {
+        let lines = ((height_mm / (pt * LINE_HEIGHT * MM_PER_PT)).floor() as usize).max(1);
+        let per_line = (PAGE_WIDTH_MM / (pt * CHAR_EM * MM_PER_PT)).floor() as usize;
+        let chars = (lines * per_line * 85 / 100).saturating_sub(per_line / 2 * breaks);
+        (lines, chars)
+    };
+    for pt in PROSE_SIZES {
+        let (lines, chars) = fit(pt);
+        if len <= chars {
+            return Prose {
+                text: text.to_string(),
+                pt,
+                lines,
+            };
+        }
     }
-    let cut: String = text.chars().take(MAX_PROSE_CHARS).collect();
-    let cut = cut.rsplit_once(char::is_whitespace).map_or(cut.as_str(), |(a, _)| a);
-    format!("{cut} … (cut here; the full text is in the journal)")
+    let pt = PROSE_SIZES[PROSE_SIZES.len() - 1];
+    let (lines, chars) = fit(pt);
+    let note = " … (cut here; the full text is in the journal)";
+    let cut: String = text
+        .chars()
+        .take(chars.saturating_sub(note.chars().count()))
+        .collect();
+    let cut = cut
+        .rsplit_once(char::is_whitespace)
+        .map_or(cut.as_str(), |(a, _)| a);
+    Prose {
+        text: format!("{cut}{note}"),
+        pt,
+        lines,
+    }
 }
 
 /// A font size in points for a text of `len` characters: the first step
@@ -146,7 +181,8 @@ fn font_for(len: usize, steps: &[(usize, f64)], smallest: f64) -> f64 {
         .map_or(smallest, |(_, pt)| *pt)
 }
 
-const PROSE_STEPS: &[(usize, f64)] = &[(250, 11.0), (500, 10.0), (900, 9.0), (1500, 8.0)];
+/// Font sizes of prose, largest first: the first that fits is used.
+const PROSE_SIZES: [f64; 5] = [11.0, 10.0, 9.0, 8.0, 7.0];
 
 /// HTML text: `&`, `<`, `>` and quotes escaped, newlines kept as breaks.
 fn esc(text: &str) -> String {
@@ -190,8 +226,8 @@ pub fn report_html(
     let fig = figure(spec, records)?;
     let svg = inline_svg(&fig.svg()?);
     let name = spec.name.trim();
-    let hypothesis = capped(&spec.hypothesis);
-    let conclusion = capped(&journal.conclusion);
+    let hypothesis = prose(&spec.hypothesis, 34.0);
+    let conclusion = prose(&journal.conclusion, 46.0);
     let interaction = interaction_summary(spec, records);
     let runs = top_runs(spec, records);
 
@@ -200,14 +236,18 @@ pub fn report_html(
         &[(30, 20.0), (60, 16.0), (120, 13.0), (240, 11.0)],
         9.0,
     );
-    let hyp_pt = font_for(hypothesis.chars().count(), PROSE_STEPS, 7.0);
-    let con_pt = font_for(conclusion.chars().count(), PROSE_STEPS, 7.0);
-    // One line across the page if it can: ~0.55 em per character.
+    let (hyp_pt, hyp_lines) = (hypothesis.pt, hypothesis.lines);
+    let (con_pt, con_lines) = (conclusion.pt, conclusion.lines);
+    // One line across the page if it can: ~0.62 em per bold character.
     let line_pt = interaction.as_ref().map_or(10.0, |l| {
         let width_pt = PAGE_WIDTH_MM / 25.4 * 72.0;
-        (width_pt / (l.chars().count().max(1) as f64 * 0.55)).clamp(6.5, 10.5)
+        (width_pt / (l.chars().count().max(1) as f64 * 0.62)).clamp(6.5, 10.5)
     });
-    let longest_cell = runs.iter().map(|r| r.cell.chars().count()).max().unwrap_or(0);
+    let longest_cell = runs
+        .iter()
+        .map(|r| r.cell.chars().count())
+        .max()
+        .unwrap_or(0);
     let runs_pt = font_for(longest_cell, &[(60, 9.0), (120, 8.0), (240, 7.0)], 6.5);
 
     let mut h = String::new();
@@ -230,12 +270,14 @@ body {{ font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: 
   break-inside: avoid; page-break-after: avoid }}
 .page > * {{ flex: 0 0 auto; margin: 0; min-width: 0 }}
 h1 {{ font-size: {title_pt}pt; line-height: 1.15; max-height: 26mm; overflow: hidden }}
-h2 {{ font-size: 8pt; text-transform: uppercase; letter-spacing: .04em; color: #555;
-  margin: 0 0 .6mm }}
+h2 {{ font-size: 8.5pt; font-weight: 700; color: #555; margin: 0 0 .6mm }}
 .facts {{ font-size: 7.5pt; color: #444; max-height: 9mm; overflow: hidden }}
-.prose {{ line-height: 1.3; overflow: hidden }}
+.prose {{ line-height: {LINE_HEIGHT}; overflow: hidden }}
+.prose .text {{ display: -webkit-box; -webkit-box-orient: vertical; overflow: hidden }}
 .hypothesis {{ font-size: {hyp_pt}pt; max-height: 40mm }}
+.hypothesis .text {{ -webkit-line-clamp: {hyp_lines}; line-clamp: {hyp_lines} }}
 .conclusion {{ font-size: {con_pt}pt; max-height: 52mm }}
+.conclusion .text {{ -webkit-line-clamp: {con_lines}; line-clamp: {con_lines} }}
 .figure {{ flex: 1 1 0; min-height: 45mm; position: relative; overflow: hidden }}
 .figure svg.heatmap {{ position: absolute; inset: 0; width: 100%; height: 100% }}
 .interaction {{ font-size: {line_pt:.1}pt; font-weight: 600; max-height: 12mm; overflow: hidden }}
@@ -263,18 +305,18 @@ td.num, th.num {{ text-align: right }}
         height = PAGE_HEIGHT_MM,
         facts = esc(&facts(spec, records)),
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section class=\"prose hypothesis\"><h2>Hypothesis</h2>{}</section>\n",
-        if hypothesis.is_empty() {
+        "<section class=\"prose hypothesis\"><h2>Hypothesis</h2><div class=\"text\">{}</div></section>",
+        if hypothesis.text.is_empty() {
             "<span class=\"muted\">none given</span>".to_string()
         } else {
-            esc(&hypothesis)
+            esc(&hypothesis.text)
         }
     );
-    let _ = write!(h, "<figure class=\"figure\">{svg}</figure>\n");
+    let _ = writeln!(h, "<figure class=\"figure\">{svg}</figure>");
     if let Some(line) = &interaction {
-        let _ = write!(h, "<p class=\"interaction\">{}</p>\n", esc(line));
+        let _ = writeln!(h, "<p class=\"interaction\">{}</p>", esc(line));
     }
     let _ = write!(
         h,
@@ -294,13 +336,13 @@ td.num, th.num {{ text-align: right }}
         );
     }
     let _ = write!(h, "</tbody>\n</table>\n</section>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section class=\"prose conclusion\"><h2>Conclusion</h2>{}</section>\n",
-        if conclusion.is_empty() {
+        "<section class=\"prose conclusion\"><h2>Conclusion</h2><div class=\"text\">{}</div></section>",
+        if conclusion.text.is_empty() {
             "<span class=\"muted\">not yet written</span>".to_string()
         } else {
-            esc(&conclusion)
+            esc(&conclusion.text)
         }
     );
     let _ = write!(h, "</main>\n</body>\n</html>\n");

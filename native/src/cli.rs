@@ -24,6 +24,14 @@ pub enum Command {
     Merge(MergeArgs),
     /// (Re)send a results directory to an MLflow server; never duplicates.
     ExportMlflow(ExportArgs),
+    /// Print the experiment journal (hypothesis, grid, results, notes,
+    /// conclusion) as Markdown.
+    Journal(JournalArgs),
+    /// Add a timestamped note to the journal, or set its conclusion.
+    Note(NoteArgs),
+    /// Write the one-page report: report.html (one A4 page), report.md and
+    /// report-heatmap.svg/.png.
+    Report(ReportArgs),
 }
 
 /// Where to send results (MLflow).
@@ -114,4 +122,31 @@ pub struct MergeArgs {
     /// The combined directory.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// `native-sweep journal`.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// A results directory.
+    pub dir: PathBuf,
+}
+
+/// `native-sweep note`.
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// A results directory.
+    pub dir: PathBuf,
+    /// The note (stored with the current time).
+    #[arg(conflicts_with = "conclusion")]
+    pub text: Option<String>,
+    /// Set the conclusion instead (an empty text clears it).
+    #[arg(long, value_name = "TEXT")]
+    pub conclusion: Option<String>,
+}
+
+/// `native-sweep report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results directory.
+    pub dir: PathBuf,
 }

@@ -1,13 +1,16 @@
 //! sweeplab-native: the `native-sweep` commands over `sweeplab-core` —
 //! run sweeps on CPU (or a GPU), resumable results directories, shards for
-//! cluster job arrays, summaries and plots.
+//! cluster job arrays, summaries and plots, the experiment journal and the
+//! one-page report.
 
 pub mod cli;
 pub mod device;
 mod error;
+mod journal;
 mod merge;
 pub mod mlflow;
 mod progress;
+mod report;
 mod results;
 mod run;
 mod show;
@@ -34,6 +37,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Show(args) => show::show(&args),
         cli::Command::Merge(args) => merge::merge(&args),
         cli::Command::ExportMlflow(args) => sync::export_mlflow(&args),
+        cli::Command::Journal(args) => journal::journal(&args),
+        cli::Command::Note(args) => journal::note(&args),
+        cli::Command::Report(args) => report::report(&args),
     };
     match result {
         Ok(code) => code,

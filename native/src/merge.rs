@@ -2,15 +2,18 @@
 
 use std::collections::HashMap;
 
+use sweeplab_core::journal::Journal;
 use sweeplab_core::record::{TrialRecord, TrialStatus};
 use sweeplab_core::sweep::sweep_id;
 
 use crate::cli::MergeArgs;
 use crate::error::{CliError, input};
+use crate::journal;
 use crate::results::ResultsDir;
 use crate::show;
 
-/// Run the command: every trial once (a finished record wins over others).
+/// Run the command: every trial once (a finished record wins over others),
+/// and the journals' notes together.
 pub fn merge(args: &MergeArgs) -> Result<i32, CliError> {
     let dirs: Vec<ResultsDir> = args
         .dirs
@@ -42,8 +45,21 @@ pub fn merge(args: &MergeArgs) -> Result<i32, CliError> {
     }
     let mut records: Vec<TrialRecord> = by_id.into_values().collect();
     records.sort_by_key(|r| r.trial_index);
+    // Every input's notes, and the first conclusion written; read before
+    // anything is written so a broken journal stops the merge early.
+    let mut journals = dirs
+        .iter()
+        .map(journal::load)
+        .collect::<Result<Vec<_>, _>>()?;
+    if !dirs.iter().any(|d| d.path == args.out) {
+        journals.push(journal::read(&args.out.join(journal::JOURNAL_FILE))?);
+    }
+    let combined = journal::combine(&journals);
     let out = ResultsDir::create_or_resume(&args.out, &first.spec)?;
     out.write_records(&records)?;
+    if combined != Journal::default() {
+        journal::save(&out, &combined)?;
+    }
     eprintln!(
         "merged {} trials from {} directories into {}",
         records.len(),

@@ -243,10 +243,12 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
         .iter()
         .find(|r| tag(r, "sweeplab_kind") == Some("sweep"))
         .unwrap();
-    assert_eq!(
-        tag(parent, "mlflow.note.content"),
-        Some("BatchNorm lets the network tolerate more dropout.")
+    let note = tag(parent, "mlflow.note.content").unwrap();
+    assert!(
+        note.starts_with("**Hypothesis:** BatchNorm lets the network tolerate more dropout."),
+        "{note}"
     );
+    assert!(note.contains("_not yet written_"), "{note}");
     assert_eq!(param(parent, "axis.model.dropout"), Some("0.0, 0.5"));
     assert_eq!(param(parent, "axis.model.norm"), Some("none, batch"));
     assert_eq!(parent["info"]["status"], "FINISHED");
@@ -303,6 +305,32 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
         "{}",
         String::from_utf8_lossy(&py.stderr)
     );
+
+    // Notes and a conclusion written after the first export reach the
+    // parent run's note on re-export.
+    let out_s = out.to_str().unwrap();
+    for args in [
+        vec!["note", out_s, "Dropout hurts most without BatchNorm."],
+        vec!["note", out_s, "--conclusion", "The interaction is visible."],
+        vec!["export-mlflow", out_s, "--mlflow", &uri],
+    ] {
+        let o = native(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let all = runs(&uri, "mlflow-2x2");
+    assert_eq!(all.len(), 5, "re-export duplicates nothing");
+    let parent = all
+        .iter()
+        .find(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+        .unwrap();
+    let note = tag(parent, "mlflow.note.content").unwrap();
+    for needle in [
+        "BatchNorm lets the network tolerate more dropout.",
+        "Dropout hurts most without BatchNorm.",
+        "**Conclusion:** The interaction is visible.",
+    ] {
+        assert!(note.contains(needle), "note lacks {needle:?}: {note}");
+    }
 
     // 2. The server goes away mid-sweep: the sweep finishes locally.
     let file = sweep(&dir, "mlflow-outage", 3);

@@ -193,3 +193,71 @@ test('bad input shows a clear message and saves nothing', async () => {
     await browser.close();
   }
 });
+
+test('the journal survives reload and export/import, and the report prints as one A4 page', async () => {
+  const out = fs.mkdtempSync(path.join(artifacts, 'journal-'));
+  const sweep = path.join(out, 'j.toml');
+  fs.writeFileSync(sweep, `name = "journal-roundtrip"
+hypothesis = "Dropout hurts a tiny MLP more at a high learning rate."
+repeats = 2
+[dataset]
+name = "fashion-mnist"
+train_limit = 200
+val_limit = 100
+[base.model]
+kind = "mlp"
+dense = [16]
+[base.train]
+epochs = 1
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.3]
+[[axes]]
+path = "train.lr"
+values = [0.001, 0.01]
+`);
+  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
+  execFileSync(bin, ['run', sweep, '--out', path.join(out, 'results'), '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  const browser = await launch({ webgpu: false });
+  try {
+    let { page, errors } = await openApp(browser.context, server.url);
+    await page.setInputFiles('#import-file', [path.join(out, 'results', 'trials.jsonl'), path.join(out, 'results', 'sweep.toml')]);
+    await page.waitForSelector('#sweep-title:has-text("journal-roundtrip")');
+    await page.fill('#note-text', 'First look: lr 0.01 is noisy.');
+    await page.click('#add-note');
+    await page.waitForSelector('#notes li:has-text("lr 0.01 is noisy")');
+    const conclusion = 'Supported: dropout costs more accuracy at lr 0.01 than at lr 0.001.';
+    await page.fill('#conclusion-text', conclusion);
+    await page.click('#save-conclusion');
+    await page.waitForFunction(() => /saved/.test(document.querySelector('#journal-saved')?.textContent || ''));
+    // Reload: both are still there.
+    await page.reload({ waitUntil: 'commit' });
+    await page.click('#sweep-list button:has-text("journal-roundtrip")');
+    await page.waitForSelector('#notes li:has-text("lr 0.01 is noisy")');
+    assert.equal(await page.inputValue('#conclusion-text'), conclusion);
+    // Export and import again: the journal travels with the results.
+    const files = {};
+    for (const [id, name] of [['#export-jsonl', 'trials.jsonl'], ['#export-spec', 'sweep.toml'], ['#export-journal', 'journal.json']]) {
+      files[name] = path.join(out, `exported-${name}`);
+      fs.writeFileSync(files[name], await downloadText(page, id));
+    }
+    await page.setInputFiles('#import-file', Object.values(files));
+    await page.waitForFunction(() => document.querySelectorAll('#sweep-list li').length === 2);
+    await page.waitForSelector('#notes li:has-text("lr 0.01 is noisy")');
+    assert.equal(await page.inputValue('#conclusion-text'), conclusion);
+    // The print-ready report: one A4 page with the hypothesis, F statistic and conclusion.
+    const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click('#open-report')]);
+    await report.waitForLoadState('load');
+    const pdf = path.join(artifacts, 'app-report.pdf');
+    await report.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+    const info = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
+    assert.match(info, /^Pages:\s+1$/m, info);
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    assert.match(text, /Dropout hurts a tiny MLP/);
+    assert.match(text, /F\(/);
+    assert.match(text, /dropout costs more accuracy/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -9,7 +9,9 @@ use sweeplab_core::analysis::{
     Heatmap, HeatmapRequest, OtherAxes, axis_levels, heatmap, interaction_anova, interaction_line,
     marginal_means, ranked,
 };
-use sweeplab_core::plot::{draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string};
+use sweeplab_core::plot::{
+    draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string,
+};
 use sweeplab_core::spec::{Metric, SweepSpec, value_label};
 
 use super::canvas::{draw_on, export_png};
@@ -95,7 +97,9 @@ pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
         let m = metric.get();
         let Some(c) = curve_canvas.get() else { return };
         state.records.with(|r| {
-            let _ = draw_on(&c, |area| draw_curves(area, r, m, &format!("{} per epoch", m.name())));
+            let _ = draw_on(&c, |area| {
+                draw_curves(area, r, m, &format!("{} per epoch", m.name()))
+            });
         });
     });
 
@@ -108,7 +112,10 @@ pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
         }
     };
 
-    let axis_select = move |label: &'static str, id: &'static str, signal: RwSignal<String>, paths: Vec<String>| {
+    let axis_select = move |label: &'static str,
+                            id: &'static str,
+                            signal: RwSignal<String>,
+                            paths: Vec<String>| {
         view! {
             <label>{label}
                 <select id=id on:change=move |ev| signal.set(event_target_value(&ev))>

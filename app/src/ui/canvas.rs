@@ -16,13 +16,15 @@ pub fn draw_on(
     canvas: &web_sys::HtmlCanvasElement,
     draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>) -> Result<(), PlotError>,
 ) -> Result<(), String> {
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
     let css_w = canvas.client_width().max(320) as f64;
     let css_h = canvas.client_height().max(200) as f64;
     canvas.set_width((css_w * ratio).round() as u32);
     canvas.set_height((css_h * ratio).round() as u32);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("this browser has no 2D canvas")?;
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("this browser has no 2D canvas")?;
     let area = backend.into_drawing_area();
     draw(&area).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())

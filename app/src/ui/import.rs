@@ -3,8 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlInputElement;
 
 use sweeplab_core::analysis::axis_levels;
 use sweeplab_core::journal::Journal;
@@ -12,7 +10,7 @@ use sweeplab_core::record::{TrialRecord, parse_jsonl};
 use sweeplab_core::spec::{AxisSpec, SweepSpec};
 
 use super::state::{AppState, db, save_and_show};
-use crate::browser::{now_ms, read_picked};
+use crate::browser::{event_input, now_ms, read_picked};
 use crate::store;
 use crate::sweep_entry::{Origin, SweepEntry};
 
@@ -33,7 +31,11 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
         hypothesis: String::new(),
         metric: Default::default(),
         repeats: records.iter().map(|r| r.repeat + 1).max().unwrap_or(1),
-        seed: records.iter().map(|r| r.seed - r.repeat as u64).min().unwrap_or(0),
+        seed: records
+            .iter()
+            .map(|r| r.seed - r.repeat as u64)
+            .min()
+            .unwrap_or(0),
         max_trials: usize::MAX,
         dataset: first.dataset.clone(),
         base: first.config.clone(),
@@ -45,10 +47,9 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
 fn read_import(
     files: &[sweeplab_core::data::ProvidedFile],
 ) -> Result<(SweepEntry, Vec<TrialRecord>), String> {
-    let jsonl = files
-        .iter()
-        .find(|f| f.name.ends_with(".jsonl"))
-        .ok_or("choose a trials.jsonl file (with its sweep.toml and journal.json if you have them)")?;
+    let jsonl = files.iter().find(|f| f.name.ends_with(".jsonl")).ok_or(
+        "choose a trials.jsonl file (with its sweep.toml and journal.json if you have them)",
+    )?;
     let text = String::from_utf8_lossy(&jsonl.bytes);
     let parsed = parse_jsonl(&jsonl.name, &text).map_err(|e| e.to_string())?;
     if parsed.records.is_empty() {
@@ -72,10 +73,7 @@ fn read_import(
 #[component]
 pub fn ImportButton(state: AppState) -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        else {
+        let Some(input) = event_input(&ev) else {
             return;
         };
         spawn_local(async move {
@@ -92,7 +90,9 @@ pub fn ImportButton(state: AppState) -> impl IntoView {
                         return state.notice.set(Some(e));
                     }
                     match save_and_show(state, entry, Vec::new()).await {
-                        Ok(()) => state.notice.set(Some(format!("imported {} trials", records.len()))),
+                        Ok(()) => state
+                            .notice
+                            .set(Some(format!("imported {} trials", records.len()))),
                         Err(e) => state.notice.set(Some(e)),
                     }
                 }

@@ -7,12 +7,16 @@ use leptos::task::spawn_local;
 use sweeplab_core::journal::{Journal, Note};
 
 use super::state::{AppState, db};
-use crate::browser::now_ms;
+use crate::browser::{download, now_ms, open_html};
 use crate::store;
 
 fn stamp(ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    d.to_iso_string().as_string().unwrap_or_default().replace('T', " ")[..16].to_string()
+    d.to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+        .replace('T', " ")[..16]
+        .to_string()
 }
 
 /// Notes and conclusion of sweep `key`.
@@ -64,6 +68,27 @@ pub fn JournalEditor(state: AppState, key: String) -> impl IntoView {
         save(next, key_conclusion.clone());
     };
 
+    let report_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let key_report = key.clone();
+    let report = move |open: bool| {
+        let Some(entry) = state.entry(&key_report) else {
+            return;
+        };
+        let result = state
+            .records
+            .with_untracked(|r| sweeplab_core::report::report_html(&entry.spec, &entry.journal, r));
+        match result {
+            Ok(html) if open => open_html(&html),
+            Ok(html) => download(
+                &format!("{}-report.html", entry.spec.name),
+                "text/html",
+                html.as_bytes(),
+            ),
+            Err(e) => report_error.set(Some(e)),
+        }
+    };
+    let report2 = report.clone();
+
     view! {
         <section class="panel" aria-labelledby="journal-title">
             <h3 id="journal-title">"Journal"</h3>
@@ -85,6 +110,12 @@ pub fn JournalEditor(state: AppState, key: String) -> impl IntoView {
                 <button id="save-conclusion" on:click=save_conclusion>"Save conclusion"</button>
                 <span class="muted" id="journal-saved">{move || saved.get()}</span>
             </div>
+            <h4>"One-page report"</h4>
+            <div class="row">
+                <button id="open-report" on:click=move |_| report(true)>"Open print-ready report (A4)"</button>
+                <button id="download-report" on:click=move |_| report2(false)>"Download report.html"</button>
+            </div>
+            {move || report_error.get().map(|e| view! { <p class="error">{e}</p> })}
         </section>
     }
 }

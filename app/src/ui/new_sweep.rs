@@ -5,8 +5,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlInputElement;
 
 use sweeplab_core::data::{ProvidedFile, from_provided};
 use sweeplab_core::spec::{
@@ -15,7 +13,7 @@ use sweeplab_core::spec::{
 };
 
 use super::state::{AppState, measured_speed, save_and_show};
-use crate::browser::{download, now_ms, read_picked};
+use crate::browser::{download, event_input, now_ms, read_picked};
 use crate::sweep_entry::{Origin, SweepEntry};
 
 /// A model to start from.
@@ -147,7 +145,11 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         })
     });
     let problems = Memo::new(move |_| match spec.get() {
-        Ok(s) => s.problems().iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        Ok(s) => s
+            .problems()
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
         Err(e) => vec![e],
     });
     let needs_files = move || data.get() != DataChoice::Embedded;
@@ -168,17 +170,22 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             DataChoice::Gestures => 2600,
         });
         let val_n = s.dataset.val_limit.unwrap_or(1000);
-        let examples = trials as f64 * s.base.train.epochs as f64 * (train_n as f64 + 0.3 * val_n as f64);
+        let examples =
+            trials as f64 * s.base.train.epochs as f64 * (train_n as f64 + 0.3 * val_n as f64);
         let (speed, how) = match measured_speed("webgpu").or_else(|| measured_speed("cpu")) {
             Some(v) => (v, "measured in this browser"),
             None => (400.0, "a first guess until a trial has run here"),
         };
         let minutes = examples / speed.max(1.0) / 60.0;
         format!(
-            "{} cells × {} repeats = {trials} trials · about {} at ~{speed:.0} examples/s ({how})",
+            "{} cells × {} repeats = {trials} trials · {} at ~{speed:.0} examples/s ({how})",
             s.cell_count(),
             s.repeats,
-            if minutes < 1.0 { "under a minute".to_string() } else { format!("{minutes:.0} min") }
+            if minutes < 1.0 {
+                "under a minute".to_string()
+            } else {
+                format!("about {minutes:.0} min")
+            }
         )
     };
 
@@ -205,10 +212,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     };
 
     let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        else {
+        let Some(input) = event_input(&ev) else {
             return;
         };
         spawn_local(async move {
@@ -243,7 +247,11 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         if !can_start() {
             return;
         }
-        let picked = if needs_files() { files.get_untracked() } else { Vec::new() };
+        let picked = if needs_files() {
+            files.get_untracked()
+        } else {
+            Vec::new()
+        };
         let names = picked.iter().map(|f| f.name.clone()).collect();
         let entry = SweepEntry::new(s, Origin::Browser, names, now_ms());
         let key = entry.key.clone();
@@ -257,19 +265,22 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
 
     let download_spec = move |_| {
         if let Ok(s) = spec.get_untracked() {
-            download(&format!("{}.toml", s.name), "application/toml", s.to_toml().as_bytes());
+            download(
+                &format!("{}.toml", s.name),
+                "application/toml",
+                s.to_toml().as_bytes(),
+            );
         }
     };
 
     let open_spec = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        else {
+        let Some(input) = event_input(&ev) else {
             return;
         };
         spawn_local(async move {
-            let Ok(picked) = read_picked(&input).await else { return };
+            let Ok(picked) = read_picked(&input).await else {
+                return;
+            };
             let Some(file) = picked.first() else { return };
             let text = String::from_utf8_lossy(&file.bytes);
             match SweepSpec::from_file_text(&file.name, &text) {
@@ -279,11 +290,23 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                     repeats.set(s.repeats.to_string());
                     seed.set(s.seed.to_string());
                     metric.set(s.metric);
-                    train_limit.set(s.dataset.train_limit.map(|v| v.to_string()).unwrap_or_default());
-                    val_limit.set(s.dataset.val_limit.map(|v| v.to_string()).unwrap_or_default());
+                    train_limit.set(
+                        s.dataset
+                            .train_limit
+                            .map(|v| v.to_string())
+                            .unwrap_or_default(),
+                    );
+                    val_limit.set(
+                        s.dataset
+                            .val_limit
+                            .map(|v| v.to_string())
+                            .unwrap_or_default(),
+                    );
                     data.set(match s.dataset.name {
                         DatasetName::Gestures => DataChoice::Gestures,
-                        DatasetName::FashionMnist if s.dataset.path.is_none() => DataChoice::Embedded,
+                        DatasetName::FashionMnist if s.dataset.path.is_none() => {
+                            DataChoice::Embedded
+                        }
                         _ => DataChoice::Idx,
                     });
                     config.set(s.base.clone());
@@ -425,22 +448,23 @@ fn HyperparameterFields(
         let value = current_value(&current, &path);
         let parsed = match value {
             Value::Bool(_) => Value::Bool(text == "true"),
-            Value::Null if text.trim().is_empty() => Value::Null,
             Value::String(_) => Value::String(text.clone()),
-            _ => parse_axis_values(&format!("[{text}]"))
+            // A list field: "128, 64" (brackets optional).
+            Value::Array(_) => Value::Array(parse_axis_values(
+                text.trim().trim_start_matches('[').trim_end_matches(']'),
+            )),
+            _ if text.trim().is_empty() => Value::Null,
+            _ => parse_axis_values(&text)
                 .into_iter()
                 .next()
                 .unwrap_or(Value::Null),
         };
-        let parsed = match (&value, parsed) {
-            (Value::Array(_), Value::Array(a)) => Value::Array(a),
-            (Value::Array(_), other) => Value::Array(vec![other]),
-            (_, other) => other,
-        };
         field_errors.update(|errs| errs.retain(|(f, _)| f != &path));
         match apply_axis(&current, &path, &parsed) {
             Ok(next) => config.set(next),
-            Err(message) => field_errors.update(|errs| errs.push((format!("base.{path}"), message))),
+            Err(message) => {
+                field_errors.update(|errs| errs.push((format!("base.{path}"), message)))
+            }
         }
     };
     view! {

@@ -69,12 +69,10 @@ impl Live {
     /// Seconds left, from the speed so far (None before any progress).
     pub fn eta_seconds(&self) -> Option<f64> {
         let elapsed = (js_sys::Date::now() - self.started_ms) / 1000.0;
-        let partial = self
-            .current
-            .map_or(0.0, |(_, p)| {
-                ((p.epoch - 1) as f64 + p.batch as f64 / p.batches.max(1) as f64)
-                    / p.epochs.max(1) as f64
-            });
+        let partial = self.current.map_or(0.0, |(_, p)| {
+            ((p.epoch - 1) as f64 + p.batch as f64 / p.batches.max(1) as f64)
+                / p.epochs.max(1) as f64
+        });
         let progress = self.done as f64 + partial;
         (progress > 0.05 && elapsed > 1.0)
             .then(|| elapsed / progress * (self.requested as f64 - progress).max(0.0))
@@ -184,7 +182,9 @@ impl AppState {
 
     /// Train the trials of sweep `key` not yet finished.
     pub fn run(self, key: String, backend: BackendChoice) {
-        let Some(entry) = self.entry(&key) else { return };
+        let Some(entry) = self.entry(&key) else {
+            return;
+        };
         spawn_local(async move {
             let Some(database) = db() else { return };
             let done = match store::trials(&database, &key).await {
@@ -265,6 +265,7 @@ impl AppState {
         let Some(key) = key else { return };
         let showing = self.open.get_untracked().as_deref() == Some(&key);
         match report {
+            FromWorker::Loaded => {}
             FromWorker::Ready {
                 backend,
                 adapter,
@@ -310,8 +311,8 @@ impl AppState {
                 let record = *record;
                 let seconds = record.seconds();
                 if seconds > 0.0 {
-                    let examples: usize = record.epochs.len()
-                        * record.dataset.train_limit.unwrap_or(6000);
+                    let examples: usize =
+                        record.epochs.len() * record.dataset.train_limit.unwrap_or(6000);
                     let speed = examples as f64 / seconds;
                     if let Some(backend) = self.live.with_untracked(|l| l.backend.clone()) {
                         set_setting(&speed_key(&backend), &format!("{speed:.0}"));

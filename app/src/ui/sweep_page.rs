@@ -32,17 +32,25 @@ fn fmt_seconds(s: f64) -> String {
 pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
     let entry = {
         let key = key.clone();
-        Memo::new(move |_| state.sweeps.with(|s| s.iter().find(|e| e.key == key).cloned()))
+        Memo::new(move |_| {
+            state
+                .sweeps
+                .with(|s| s.iter().find(|e| e.key == key).cloned())
+        })
     };
     let key_live = key.clone();
     let is_live = Memo::new(move |_| {
-        state.live.with(|l| l.sweep_key.as_deref() == Some(key_live.as_str()))
+        state
+            .live
+            .with(|l| l.sweep_key.as_deref() == Some(key_live.as_str()))
     });
     let total = Memo::new(move |_| entry.with(|e| e.as_ref().map_or(0, |e| e.spec.trial_count())));
     let finished = Memo::new(move |_| {
-        state
-            .records
-            .with(|r| r.iter().filter(|r| r.status != TrialStatus::Cancelled).count())
+        state.records.with(|r| {
+            r.iter()
+                .filter(|r| r.status != TrialStatus::Cancelled)
+                .count()
+        })
     });
     let running = move || is_live.get() && state.busy();
     let status = move || {
@@ -58,10 +66,19 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
         if !is_live.get() {
             return;
         }
-        let Some(canvas) = trace_canvas.get() else { return };
+        let Some(canvas) = trace_canvas.get() else {
+            return;
+        };
         let epochs = current.map_or(1, |(_, p)| p.epochs);
         let title = current.map_or("waiting for the first batch".to_string(), |(i, p)| {
-            format!("trial {} · epoch {}/{} · batch {}/{}", i + 1, p.epoch, p.epochs, p.batch, p.batches)
+            format!(
+                "trial {} · epoch {}/{} · batch {}/{}",
+                i + 1,
+                p.epoch,
+                p.epochs,
+                p.batch,
+                p.batches
+            )
         });
         let _ = draw_on(&canvas, |area| {
             sweeplab_core::plot::draw_loss_trace(area, &trace, epochs, &title)
@@ -73,7 +90,11 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
     let key_delete = key.clone();
     let delete = move |_| {
         let key = key_delete.clone();
-        if state.live.with_untracked(|l| l.sweep_key.as_deref() == Some(key.as_str())) && state.busy() {
+        if state
+            .live
+            .with_untracked(|l| l.sweep_key.as_deref() == Some(key.as_str()))
+            && state.busy()
+        {
             state.control(ToWorker::Cancel);
         }
         spawn_local(async move {
@@ -90,16 +111,28 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
     };
 
     let export_jsonl = move |_| {
-        let text: String = state.records.with_untracked(|r| r.iter().map(|r| r.to_json_line() + "\n").collect());
+        let text: String = state
+            .records
+            .with_untracked(|r| r.iter().map(|r| r.to_json_line() + "\n").collect());
         download("trials.jsonl", "application/x-ndjson", text.as_bytes());
     };
     let export_csv = move |_| {
         let text = state.records.with_untracked(|r| to_csv(r));
         download("summary.csv", "text/csv", text.as_bytes());
     };
+    let export_journal = move |_| {
+        if let Some(e) = entry.get_untracked() {
+            let text = serde_json::to_string_pretty(&e.journal).expect("journals serialise");
+            download("journal.json", "application/json", text.as_bytes());
+        }
+    };
     let export_spec = move |_| {
         if let Some(e) = entry.get_untracked() {
-            download(&format!("{}.toml", e.spec.name), "application/toml", e.spec.to_toml().as_bytes());
+            download(
+                &format!("{}.toml", e.spec.name),
+                "application/toml",
+                e.spec.to_toml().as_bytes(),
+            );
         }
     };
 
@@ -166,9 +199,10 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                 <section class="panel" aria-labelledby="export-title">
                     <h3 id="export-title">"Export and run elsewhere"</h3>
                     <div class="row">
-                        <button on:click=export_spec>"Sweep file (.toml)"</button>
+                        <button id="export-spec" on:click=export_spec>"Sweep file (.toml)"</button>
                         <button id="export-jsonl" on:click=export_jsonl>"Results (trials.jsonl)"</button>
                         <button on:click=export_csv>"Summary (.csv)"</button>
+                        <button id="export-journal" on:click=export_journal>"Journal (journal.json)"</button>
                     </div>
                     <p>"Run on your workstation: download the sweep file, then"</p>
                     <pre id="workstation-command"><code>{command}</code></pre>

@@ -97,39 +97,6 @@ fn strip_location(message: &str) -> &str {
     message.split(" at line ").next().unwrap_or(message)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_cover_model_and_train() {
-        let paths = hyperparameter_paths();
-        assert!(paths.contains(&"model.dropout".to_string()));
-        assert!(paths.contains(&"train.lr".to_string()));
-        assert!(paths.contains(&"model.norm".to_string()));
-    }
-
-    #[test]
-    fn apply_sets_value_and_checks_type() {
-        let base = TrialConfig::default();
-        let c = apply(&base, "model.norm", &Value::from("group")).unwrap();
-        assert_eq!(c.model.norm, crate::spec::Norm::Group);
-        let err = apply(&base, "model.dropout", &Value::from("high")).unwrap_err();
-        assert!(matches!(err, ApplyError::WrongType(_)));
-    }
-
-    #[test]
-    fn misspelt_path_gets_a_suggestion() {
-        let err = apply(&TrialConfig::default(), "model.dropuot", &Value::from(0.1)).unwrap_err();
-        assert_eq!(
-            err,
-            ApplyError::UnknownPath(
-                "\"model.dropuot\" is not a hyperparameter (did you mean model.dropout?)".into()
-            )
-        );
-    }
-}
-
 /// The allowed values of an enumerated hyperparameter (`model.norm` →
 /// `none, batch, layer, group`), for forms; `None` for free-valued ones.
 pub fn choices(path: &str) -> Option<Vec<String>> {
@@ -201,7 +168,7 @@ pub fn parse_axis_values(text: &str) -> Vec<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+mod parse_tests {
     use super::*;
 
     #[test]
@@ -225,7 +192,11 @@ mod tests {
             choices("model.norm").unwrap(),
             ["none", "batch", "layer", "group"]
         );
-        assert!(choices("model.activation").unwrap().contains(&"leaky_relu".to_string()));
+        assert!(
+            choices("model.activation")
+                .unwrap()
+                .contains(&"leaky_relu".to_string())
+        );
         assert_eq!(choices("train.lr"), None);
         for path in hyperparameter_paths() {
             if let Some(values) = choices(&path) {
@@ -235,5 +206,38 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cover_model_and_train() {
+        let paths = hyperparameter_paths();
+        assert!(paths.contains(&"model.dropout".to_string()));
+        assert!(paths.contains(&"train.lr".to_string()));
+        assert!(paths.contains(&"model.norm".to_string()));
+    }
+
+    #[test]
+    fn apply_sets_value_and_checks_type() {
+        let base = TrialConfig::default();
+        let c = apply(&base, "model.norm", &Value::from("group")).unwrap();
+        assert_eq!(c.model.norm, crate::spec::Norm::Group);
+        let err = apply(&base, "model.dropout", &Value::from("high")).unwrap_err();
+        assert!(matches!(err, ApplyError::WrongType(_)));
+    }
+
+    #[test]
+    fn misspelt_path_gets_a_suggestion() {
+        let err = apply(&TrialConfig::default(), "model.dropuot", &Value::from(0.1)).unwrap_err();
+        assert_eq!(
+            err,
+            ApplyError::UnknownPath(
+                "\"model.dropuot\" is not a hyperparameter (did you mean model.dropout?)".into()
+            )
+        );
     }
 }

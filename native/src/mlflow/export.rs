@@ -1,12 +1,14 @@
-//! A sweep as MLflow runs: one parent run per sweep (grid as params,
-//! hypothesis as its note, best metric, heatmap + sweep file + records as
-//! artifacts) and one child run per trial. Runs are found again by their
-//! tags, so exporting twice never duplicates anything.
+//! A sweep as MLflow runs: one parent run per sweep (grid as params, the
+//! journal — hypothesis, notes, conclusion — as its note, best metric,
+//! heatmap + sweep file + records as artifacts) and one child run per trial.
+//! Runs are found again by their tags, so exporting twice never duplicates
+//! anything.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 use sweeplab_core::analysis;
+use sweeplab_core::journal::note_markdown;
 use sweeplab_core::record::{TrialRecord, TrialStatus};
 use sweeplab_core::spec::{SweepSpec, value_label};
 use sweeplab_core::sweep::sweep_id;
@@ -60,6 +62,18 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         Value::Null => out.push((prefix.to_string(), "none".into())),
         other => out.push((prefix.to_string(), value_label(other))),
     }
+}
+
+/// MLflow refuses tag values longer than 8000 characters: keep the start.
+const MAX_NOTE_CHARS: usize = 7900;
+
+fn capped_note(text: &str) -> String {
+    if text.chars().count() <= MAX_NOTE_CHARS {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(MAX_NOTE_CHARS - 60).collect();
+    s.push_str("\n\n… (cut; the whole journal: native-sweep journal DIR)");
+    s
 }
 
 fn terminal(status: &str) -> bool {
@@ -257,7 +271,12 @@ impl Exporter {
             timestamp_ms: now_ms(),
             step: 0,
         });
-        let note = tag("mlflow.note.content", &results.spec.hypothesis);
+        // Re-exporting overwrites the note, so notes added later show up.
+        let journal = crate::journal::load(results).unwrap_or_default();
+        let note = tag(
+            "mlflow.note.content",
+            capped_note(&note_markdown(&results.spec, &journal)),
+        );
         self.client
             .log_batch(&self.parent.run_id, &metrics, &[], &[note])?;
         for name in [SWEEP_FILE, TRIALS_FILE, "heatmap.png", "summary.csv"] {
