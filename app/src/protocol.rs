@@ -28,7 +28,7 @@ pub enum ToWorker {
         /// The page's id of the sweep (echoed back).
         sweep_key: String,
         /// The sweep.
-        sweep: SweepSpec,
+        sweep: Box<SweepSpec>,
         /// Trial indices still to run.
         trials: Vec<usize>,
         /// Where to train.

@@ -106,7 +106,7 @@ fn handle(command: ToWorker, files: Vec<Vec<u8>>) {
                 .zip(files)
                 .map(|(name, bytes)| ProvidedFile { name, bytes })
                 .collect();
-            spawn_local(run_sweep(sweep, trials, backend, provided));
+            spawn_local(run_sweep(*sweep, trials, backend, provided));
         }
         ToWorker::Pause => STATE.with_borrow_mut(|s| s.paused = true),
         ToWorker::Resume => {
@@ -178,8 +178,17 @@ async fn device(choice: BackendChoice) -> Ready {
     let mut fallback_reason = None;
     if choice == BackendChoice::Auto {
         match webgpu_adapter().await {
-            Ok(adapter) => match Device::wgpu_options().init_async().await {
-                Ok(device) => {
+            Ok(adapter) => match Device::wgpu_options().init_with_setup_async().await {
+                Ok((device, setup)) => {
+                    // CubeCL's handler panics on any uncaptured WebGPU error.
+                    // On SwiftShader one autotune candidate (a vectorised
+                    // matmul kernel) fails shader validation; autotune skips
+                    // it, so report it as a warning instead of crashing.
+                    setup.device.on_uncaptured_error(std::sync::Arc::new(
+                        |error: burn::tensor::wgpu::wgpu::Error| {
+                            web_sys::console::warn_1(&format!("WebGPU: {error}").into());
+                        },
+                    ));
                     let ready = Ready {
                         device,
                         backend: "webgpu",

@@ -143,7 +143,7 @@ pub async fn sweeps(db: &Database) -> StoreResult<Vec<SweepEntry>> {
         .filter_map(json_of)
         .filter_map(|j| serde_json::from_str(&j).ok())
         .collect();
-    entries.sort_by(|a, b| b.created_ms.cmp(&a.created_ms));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.created_ms));
     Ok(entries)
 }
 

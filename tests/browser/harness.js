@@ -99,11 +99,15 @@ export async function waitFinished(page, n, m, timeout = 600_000) {
     [n, m], { timeout, polling: 500 });
 }
 
+/** A cell label with numbers in one spelling (`0.0` and `0` are one value). */
+export const norm = (s) => (s !== '' && !Number.isNaN(Number(s)) ? String(Number(s)) : s);
+
 /** Heatmap cells as the DOM table shows them. */
 export async function heatmapCells(page) {
-  return page.$$eval('#heatmap-table tr.cell', (rows) => rows.map((r) => ({
+  const rows = await page.$$eval('#heatmap-table tr.cell', (rows) => rows.map((r) => ({
     x: r.dataset.x, y: r.dataset.y, mean: r.dataset.mean === '' ? null : Number(r.dataset.mean), n: Number(r.dataset.n),
   })));
+  return rows.map((c) => ({ ...c, x: norm(c.x), y: norm(c.y) }));
 }
 
 /** Click a download button and return the downloaded text. */
@@ -118,7 +122,7 @@ export function cellMeans(jsonl) {
   const groups = new Map();
   for (const line of jsonl.split('\n').filter((l) => l.trim())) {
     const r = JSON.parse(line);
-    const label = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const label = (v) => norm(typeof v === 'string' ? v : JSON.stringify(v));
     const key = r.cell.map((a) => label(a.value)).join('|');
     const acc = r.epochs[r.epochs.length - 1].val_accuracy;
     groups.set(key, [...(groups.get(key) || []), acc]);

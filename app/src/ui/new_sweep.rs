@@ -205,7 +205,12 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 axis_row(1, "model.layers", "1, 2"),
             ]);
         } else if data.get_untracked() == DataChoice::Gestures {
+            // Back from sequences to images: image axes again.
             data.set(DataChoice::Embedded);
+            axes.set(vec![
+                axis_row(0, "model.dropout", "0, 0.25, 0.5"),
+                axis_row(1, "model.norm", "none, batch"),
+            ]);
         }
         files.set(Vec::new());
         file_error.set(None);

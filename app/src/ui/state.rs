@@ -217,7 +217,7 @@ impl AppState {
             });
             let command = ToWorker::Start {
                 sweep_key: key.clone(),
-                sweep: entry.spec.clone(),
+                sweep: Box::new(entry.spec.clone()),
                 trials: pending,
                 backend,
                 files: files.iter().map(|f| f.name.clone()).collect(),

@@ -38,6 +38,14 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                 .with(|s| s.iter().find(|e| e.key == key).cloned())
         })
     };
+    // What the page is built from: the entry without its journal, so saving
+    // a note does not rebuild the page (and the editor in it).
+    let shell = Memo::new(move |_| {
+        entry.get().map(|mut e| {
+            e.journal = Default::default();
+            e
+        })
+    });
     let key_live = key.clone();
     let is_live = Memo::new(move |_| {
         state
@@ -137,7 +145,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
     };
 
     view! {
-        {move || entry.get().map(|e: SweepEntry| {
+        {move || shell.get().map(|e: SweepEntry| {
             let start = start.clone();
             let delete = delete.clone();
             let spec = e.spec.clone();
