@@ -10,9 +10,12 @@ use sweeplab_core::train::BatchProgress;
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendChoice {
-    /// WebGPU when the browser offers an adapter, else CPU.
+    /// WebGPU when the browser offers a hardware adapter, else CPU (a
+    /// software adapter such as SwiftShader is slower than the CPU backend).
     #[default]
     Auto,
+    /// WebGPU on any adapter, software ones included (else CPU).
+    Gpu,
     /// CPU (Burn's flex backend in wasm) even when WebGPU exists.
     Cpu,
 }

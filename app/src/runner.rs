@@ -117,8 +117,9 @@ fn handle(command: ToWorker, files: Vec<Vec<u8>>) {
     }
 }
 
-/// WebGPU's adapter description, or why there is none.
-async fn webgpu_adapter() -> Result<String, String> {
+/// WebGPU's adapter description and whether it is a software (fallback)
+/// adapter, or why there is none.
+async fn webgpu_adapter() -> Result<(String, bool), String> {
     let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|_| "no navigator")?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
@@ -164,21 +165,26 @@ async fn webgpu_adapter() -> Result<String, String> {
     if fallback {
         name.push_str(" (software)");
     }
-    Ok(name)
+    Ok((name, fallback))
 }
 
 async fn device(choice: BackendChoice) -> Ready {
     let cached = STATE.with_borrow(|s| match choice {
-        BackendChoice::Auto => s.gpu.clone().or_else(|| s.cpu.clone()),
+        BackendChoice::Auto | BackendChoice::Gpu => s.gpu.clone(),
         BackendChoice::Cpu => s.cpu.clone(),
     });
     if let Some(ready) = cached {
         return ready;
     }
     let mut fallback_reason = None;
-    if choice == BackendChoice::Auto {
+    if choice != BackendChoice::Cpu {
         match webgpu_adapter().await {
-            Ok(adapter) => match Device::wgpu_options().init_with_setup_async().await {
+            Ok((adapter, true)) if choice == BackendChoice::Auto => {
+                fallback_reason = Some(format!(
+                    "the WebGPU adapter is a software one ({adapter}): the CPU backend is faster; choose \"WebGPU, any adapter\" to use it anyway"
+                ))
+            }
+            Ok((adapter, _)) => match Device::wgpu_options().init_with_setup_async().await {
                 Ok((device, setup)) => {
                     // CubeCL's handler panics on any uncaptured WebGPU error.
                     // On SwiftShader one autotune candidate (a vectorised

@@ -27,7 +27,8 @@ pub fn App() -> impl IntoView {
             Some("webgpu") => format!("WebGPU · {}", l.adapter),
             Some(_) => format!("CPU · {}", l.adapter),
             None => match state.backend_pref.get() {
-                BackendChoice::Auto => "WebGPU if available, else CPU".into(),
+                BackendChoice::Auto => "WebGPU if a hardware adapter exists, else CPU".into(),
+                BackendChoice::Gpu => "WebGPU (any adapter), else CPU".into(),
                 BackendChoice::Cpu => "CPU".into(),
             },
         })
@@ -36,9 +37,18 @@ pub fn App() -> impl IntoView {
         <header class="top">
             <h1><button class="link" on:click=move |_| state.show(None)>"sweeplab"</button></h1>
             <span class="badge" id="backend-badge" title=move || state.live.with(|l| l.fallback_reason.clone()).unwrap_or_default()>{badge}</span>
-            <label class="muted"><input type="checkbox" id="force-cpu"
-                on:change=move |ev| state.backend_pref.set(if event_target_checked(&ev) { BackendChoice::Cpu } else { BackendChoice::Auto }) />
-                " train on CPU"</label>
+            <label class="muted inline">"Train on "
+                <select id="backend-choice" on:change=move |ev| state.backend_pref.set(match event_target_value(&ev).as_str() {
+                    "gpu" => BackendChoice::Gpu,
+                    "cpu" => BackendChoice::Cpu,
+                    _ => BackendChoice::Auto,
+                })>
+                    <option value="auto">"auto (GPU if hardware)"</option>
+                    <option value="gpu">"WebGPU, any adapter"</option>
+                    <option value="cpu">"CPU"</option>
+                </select>
+            </label>
+            {move || state.live.with(|l| l.fallback_reason.clone()).map(|r| view! { <span class="muted small" id="fallback-reason">{r}</span> })}
             <ImportButton state />
         </header>
         <Show when=move || state.notice.get().is_some()>

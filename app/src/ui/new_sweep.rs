@@ -63,9 +63,12 @@ struct AxisRow {
     values: RwSignal<String>,
 }
 
-fn axis_row(id: usize, path: &str, values: &str) -> AxisRow {
+/// A new axis row with a fresh id, so the list never reuses a key (a reused
+/// key would keep inputs bound to a replaced row).
+fn axis_row(path: &str, values: &str) -> AxisRow {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     AxisRow {
-        id,
+        id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         path: RwSignal::new(path.into()),
         values: RwSignal::new(values.into()),
     }
@@ -92,10 +95,9 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     let train_limit = RwSignal::new("2000".to_string());
     let val_limit = RwSignal::new("1000".to_string());
     let metric = RwSignal::new(Metric::ValAccuracy);
-    let next_id = StoredValue::new(2usize);
     let axes = RwSignal::new(vec![
-        axis_row(0, "model.dropout", "0, 0.25, 0.5"),
-        axis_row(1, "model.norm", "none, batch"),
+        axis_row("model.dropout", "0, 0.25, 0.5"),
+        axis_row("model.norm", "none, batch"),
     ]);
     let save_error: RwSignal<Option<String>> = RwSignal::new(None);
 
@@ -201,15 +203,15 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         if t == Template::Gru {
             data.set(DataChoice::Gestures);
             axes.set(vec![
-                axis_row(0, "model.hidden", "32, 64"),
-                axis_row(1, "model.layers", "1, 2"),
+                axis_row("model.hidden", "32, 64"),
+                axis_row("model.layers", "1, 2"),
             ]);
         } else if data.get_untracked() == DataChoice::Gestures {
             // Back from sequences to images: image axes again.
             data.set(DataChoice::Embedded);
             axes.set(vec![
-                axis_row(0, "model.dropout", "0, 0.25, 0.5"),
-                axis_row(1, "model.norm", "none, batch"),
+                axis_row("model.dropout", "0, 0.25, 0.5"),
+                axis_row("model.norm", "none, batch"),
             ]);
         }
         files.set(Vec::new());
@@ -318,8 +320,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                     axes.set(
                         s.axes
                             .iter()
-                            .enumerate()
-                            .map(|(i, a)| {
+                            .map(|a| {
                                 let text = a
                                     .values
                                     .iter()
@@ -329,11 +330,10 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                                     })
                                     .collect::<Vec<_>>()
                                     .join(", ");
-                                axis_row(i, &a.path, &text)
+                                axis_row(&a.path, &text)
                             })
                             .collect(),
                     );
-                    next_id.set_value(s.axes.len());
                     save_error.set(None);
                 }
                 Err(e) => save_error.set(Some(format!("{}: {e}", file.name))),
@@ -411,9 +411,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                     <AxisEditor row axes />
                 </For>
                 <button type="button" on:click=move |_| {
-                    let id = next_id.get_value();
-                    next_id.set_value(id + 1);
-                    axes.update(|a| a.push(axis_row(id, "train.lr", "0.001, 0.01")));
+                    axes.update(|a| a.push(axis_row("train.lr", "0.001, 0.01")));
                 }>"Add an axis"</button>
                 <div class="row">
                     <label>"Repeats (seeds per cell)" <input id="repeats" class="num" prop:value=move || repeats.get()
