@@ -409,7 +409,14 @@ fn a_trial_killed_mid_way_resumes_from_its_last_epoch_exactly() {
         .unwrap();
     let started = Instant::now();
     let ckpt_dir = killed.join("checkpoints");
-    while std::fs::read_dir(&ckpt_dir).map_or(true, |mut d| d.next().is_none()) {
+    // A finished checkpoint, not the `.tmp` it is written through.
+    let has_checkpoint = || {
+        std::fs::read_dir(&ckpt_dir).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "ckpt"))
+        })
+    };
+    while !has_checkpoint() {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "no checkpoint appeared"
