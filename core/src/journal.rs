@@ -373,20 +373,21 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
     out
 }
 
+/// The hypothesis as a Markdown paragraph (`_none given_` when empty).
+pub fn hypothesis_markdown(spec: &SweepSpec) -> String {
+    let hypothesis = spec.hypothesis.trim();
+    let shown = if hypothesis.is_empty() {
+        "_none given_"
+    } else {
+        hypothesis
+    };
+    format!("**Hypothesis:** {shown}\n\n")
+}
+
 /// The journal's prose as Markdown, without the results table: hypothesis,
 /// notes and conclusion (short enough for an MLflow run's note).
 pub fn note_markdown(spec: &SweepSpec, journal: &Journal) -> String {
-    let mut out = String::new();
-    let hypothesis = spec.hypothesis.trim();
-    let _ = writeln!(
-        out,
-        "**Hypothesis:** {}\n",
-        if hypothesis.is_empty() {
-            "_none given_"
-        } else {
-            hypothesis
-        }
-    );
+    let mut out = hypothesis_markdown(spec);
     if !journal.notes.is_empty() {
         let _ = writeln!(out, "**Notes** (UTC):\n");
         for note in &journal.notes {

@@ -360,16 +360,7 @@ pub fn report_markdown(
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", spec.name.trim());
     let _ = writeln!(out, "_{}_\n", facts(spec, records));
-    let hypothesis = spec.hypothesis.trim();
-    let _ = writeln!(
-        out,
-        "**Hypothesis:** {}\n",
-        if hypothesis.is_empty() {
-            "_none given_"
-        } else {
-            hypothesis
-        }
-    );
+    out.push_str(&crate::journal::hypothesis_markdown(spec));
     let alt = figure(spec, records).map_or_else(|e| format!("no heatmap: {e}"), |f| f.title);
     let _ = writeln!(out, "![{}]({figure_file})\n", alt.replace(['[', ']'], ""));
     if let Some(line) = interaction_summary(spec, records) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
-  artifacts, root,
+  artifacts, runNativeSweep,
 } from './harness.js';
 
 let server;
@@ -116,28 +116,7 @@ test('reloading mid-sweep keeps finished trials and resume completes the grid wi
 
 test('a trials.jsonl from native-sweep imports and shows its heatmap', async () => {
   const out = fs.mkdtempSync(path.join(artifacts, 'native-'));
-  const sweep = path.join(out, 'tiny.toml');
-  fs.writeFileSync(sweep, `name = "native-import"
-hypothesis = "Imported from the CLI."
-repeats = 1
-[dataset]
-name = "fashion-mnist"
-train_limit = 200
-val_limit = 100
-[base.model]
-kind = "mlp"
-dense = [16]
-[base.train]
-epochs = 1
-[[axes]]
-path = "model.dropout"
-values = [0.0, 0.3]
-[[axes]]
-path = "train.lr"
-values = [0.001, 0.01]
-`);
-  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
-  execFileSync(bin, ['run', sweep, '--out', path.join(out, 'results'), '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  runNativeSweep(out, { name: 'native-import', hypothesis: 'Imported from the CLI.' });
   const jsonlPath = path.join(out, 'results', 'trials.jsonl');
   const browser = await launch({ webgpu: false });
   try {
@@ -204,28 +183,7 @@ test('bad input shows a clear message and saves nothing', async () => {
 
 test('the journal survives reload and export/import, and the report prints as one A4 page', async () => {
   const out = fs.mkdtempSync(path.join(artifacts, 'journal-'));
-  const sweep = path.join(out, 'j.toml');
-  fs.writeFileSync(sweep, `name = "journal-roundtrip"
-hypothesis = "Dropout hurts a tiny MLP more at a high learning rate."
-repeats = 2
-[dataset]
-name = "fashion-mnist"
-train_limit = 200
-val_limit = 100
-[base.model]
-kind = "mlp"
-dense = [16]
-[base.train]
-epochs = 1
-[[axes]]
-path = "model.dropout"
-values = [0.0, 0.3]
-[[axes]]
-path = "train.lr"
-values = [0.001, 0.01]
-`);
-  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
-  execFileSync(bin, ['run', sweep, '--out', path.join(out, 'results'), '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  runNativeSweep(out, { name: 'journal-roundtrip', hypothesis: 'Dropout hurts a tiny MLP more at a high learning rate.', repeats: 2 });
   const browser = await launch({ webgpu: false });
   try {
     let { page, errors } = await openApp(browser.context, server.url);

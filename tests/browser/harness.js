@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -128,4 +129,32 @@ export function cellMeans(jsonl) {
     groups.set(key, [...(groups.get(key) || []), acc]);
   }
   return new Map([...groups].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
+}
+
+/** Run a tiny 2x2 MLP sweep with native-sweep into `dir`/results; returns that directory. */
+export function runNativeSweep(dir, { name, hypothesis, repeats = 1 }) {
+  const sweep = path.join(dir, `${name}.toml`);
+  fs.writeFileSync(sweep, `name = "${name}"
+hypothesis = "${hypothesis}"
+repeats = ${repeats}
+[dataset]
+name = "fashion-mnist"
+train_limit = 200
+val_limit = 100
+[base.model]
+kind = "mlp"
+dense = [16]
+[base.train]
+epochs = 1
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.3]
+[[axes]]
+path = "train.lr"
+values = [0.001, 0.01]
+`);
+  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
+  const results = path.join(dir, 'results');
+  execFileSync(bin, ['run', sweep, '--out', results, '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  return results;
 }
