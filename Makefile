@@ -21,7 +21,7 @@ browser-test: setup
 
 ## Build and serve the app on http://127.0.0.1:8080 (embedded data set).
 serve: setup
-	trunk serve --open=false
+	trunk serve
 
 ## A static site in dist/ for any host and sub-path.
 dist: setup

@@ -30,7 +30,13 @@ test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', a
   try {
     const { page, errors } = await openApp(browser.context, server.url);
     // SwiftShader is a software adapter, which "auto" skips (the CPU backend
-    // is faster there): ask for WebGPU on any adapter.
+    // is faster there, and exact): it must say so and train on the CPU.
+    await fillSmallSweep(page, { name: 'auto-on-swiftshader' });
+    await page.click('#start');
+    await waitFinished(page, 4, 4);
+    assert.match(await page.textContent('#backend-badge'), /^CPU/);
+    assert.match(await page.textContent('#fallback-reason'), /software/);
+    // Now ask for WebGPU on any adapter.
     await page.selectOption('#backend-choice', 'gpu');
     await fillSmallSweep(page, { name: 'webgpu-2x2' });
     assert.match(await page.textContent('#estimate'), /2 cells × 1 repeats|4 trials/);
