@@ -32,5 +32,8 @@ setup:
 	@bash scripts/setup.sh
 
 ## Peer benchmarks (see BENCHMARKS.md); never part of `make test`.
-bench:
+bench: setup
 	bash bench/run.sh
+	trunk build
+	cd bench/browser && { [ -d node_modules/@tensorflow/tfjs ] || npm ci --no-audit --no-fund --loglevel=error; }
+	node bench/browser/run.js 3
