@@ -242,12 +242,22 @@ pub async fn put_trial(db: &Database, sweep: &str, record: &TrialRecord) -> Stor
     Ok(())
 }
 
-/// Save many records at once (an import), in one transaction.
-pub async fn put_trials(db: &Database, sweep: &str, records: &[TrialRecord]) -> StoreResult<()> {
+/// Save an imported sweep and its records in one transaction (all or nothing).
+pub async fn put_import(
+    db: &Database,
+    entry: &SweepEntry,
+    records: &[TrialRecord],
+) -> StoreResult<()> {
     let tx = db
-        .transaction(&[TRIALS], TransactionMode::ReadWrite)
+        .transaction(&[SWEEPS, TRIALS], TransactionMode::ReadWrite)
+        .map_err(err("import"))?;
+    let json = serde_json::to_string(entry).expect("entries serialise");
+    tx.object_store(SWEEPS)
+        .map_err(err("import"))?
+        .put(&row(&entry.key, &entry.key, &json), None)
         .map_err(err("import"))?;
     let store = tx.object_store(TRIALS).map_err(err("import"))?;
+    let sweep = &entry.key;
     for record in records {
         let key = format!("{sweep}/{}", record.trial_id);
         store

@@ -353,15 +353,7 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
         let _ = writeln!(out, "_no notes yet_\n");
     } else {
         let _ = writeln!(out, "_Times are UTC._\n");
-        for note in &journal.notes {
-            let _ = writeln!(
-                out,
-                "- **{}** {}",
-                format_utc(note.at_ms),
-                list_item(&note.text)
-            );
-        }
-        let _ = writeln!(out);
+        push_notes(&mut out, journal);
     }
 
     let _ = writeln!(out, "## Conclusion\n");
@@ -371,6 +363,19 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
         let _ = writeln!(out, "{}", journal.conclusion.trim());
     }
     out
+}
+
+/// The notes as a Markdown list, one timestamped item each.
+fn push_notes(out: &mut String, journal: &Journal) {
+    for note in &journal.notes {
+        let _ = writeln!(
+            out,
+            "- **{}** {}",
+            format_utc(note.at_ms),
+            list_item(&note.text)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// The hypothesis as a Markdown paragraph (`_none given_` when empty).
@@ -390,15 +395,7 @@ pub fn note_markdown(spec: &SweepSpec, journal: &Journal) -> String {
     let mut out = hypothesis_markdown(spec);
     if !journal.notes.is_empty() {
         let _ = writeln!(out, "**Notes** (UTC):\n");
-        for note in &journal.notes {
-            let _ = writeln!(
-                out,
-                "- **{}** {}",
-                format_utc(note.at_ms),
-                list_item(&note.text)
-            );
-        }
-        let _ = writeln!(out);
+        push_notes(&mut out, journal);
     }
     let conclusion = journal.conclusion.trim();
     let _ = write!(

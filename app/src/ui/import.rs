@@ -9,7 +9,7 @@ use sweeplab_core::journal::Journal;
 use sweeplab_core::record::{TrialRecord, parse_jsonl};
 use sweeplab_core::spec::{AxisSpec, SweepSpec};
 
-use super::state::{AppState, db, save_and_show};
+use super::state::{AppState, db};
 use crate::browser::{event_input, now_ms, read_picked};
 use crate::store;
 use crate::sweep_entry::{Origin, SweepEntry};
@@ -84,17 +84,15 @@ pub fn ImportButton(state: AppState) -> impl IntoView {
             input.set_value("");
             match read_import(&picked) {
                 Ok((entry, records)) => {
-                    let key = entry.key.clone();
                     let Some(database) = db() else { return };
-                    if let Err(e) = store::put_trials(&database, &key, &records).await {
+                    if let Err(e) = store::put_import(&database, &entry, &records).await {
                         return state.notice.set(Some(e));
                     }
-                    match save_and_show(state, entry, Vec::new()).await {
-                        Ok(()) => state
-                            .notice
-                            .set(Some(format!("imported {} trials", records.len()))),
-                        Err(e) => state.notice.set(Some(e)),
-                    }
+                    state.refresh().await;
+                    state.show(Some(entry.key.clone()));
+                    state
+                        .notice
+                        .set(Some(format!("imported {} trials", records.len())));
                 }
                 Err(e) => state.notice.set(Some(e)),
             }
