@@ -27,11 +27,34 @@ def load(d, split):
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
 
 
-def model():
+def model(dropout=0.25, units=64):
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(1568, 64), nn.ReLU(), nn.Dropout(0.25), nn.Linear(64, 10))
+        nn.Flatten(), nn.Linear(1568, units), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(units, 10))
+
+
+def train_epoch(net, opt, loss_fn, x, y, batch=64):
+    """One shuffled pass over (x, y), reading the loss every step."""
+    net.train()
+    perm = torch.randperm(len(x))
+    for i in range(0, len(x), batch):
+        idx = perm[i:i + batch]
+        opt.zero_grad()
+        loss = loss_fn(net(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+        loss.item()
+
+
+def test_accuracy(net, tx, ty):
+    """Accuracy on (tx, ty) in evaluation mode, 1,000 images at a time."""
+    net.eval()
+    with torch.no_grad():
+        right = sum((net(tx[i:i + 1000]).argmax(1) == ty[i:i + 1000]).sum().item()
+                    for i in range(0, len(tx), 1000))
+    return right / len(tx)
 
 
 def main():
@@ -65,17 +88,8 @@ def main():
         tx = (tx - mean) / std
         t0 = time.perf_counter()
         for _ in range(epochs):
-            net.train()
-            perm = torch.randperm(len(x))
-            for i in range(0, len(x), 64):
-                idx_ = perm[i:i + 64]
-                opt.zero_grad()
-                loss = loss_fn(net(x[idx_]), y[idx_])
-                loss.backward()
-                opt.step()
-        net.eval()
-        with torch.no_grad():
-            acc = (net(tx).argmax(1) == ty).float().mean().item()
+            train_epoch(net, opt, loss_fn, x, y)
+        acc = test_accuracy(net, tx, ty)
         print(json.dumps({"impl": "pytorch", "epochs": epochs, "test_accuracy": acc,
                           "seconds": time.perf_counter() - t0}))
 

@@ -8,18 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-5}; warmup=${2:-5}; timed=${3:-60}
 data=${DATA:-../shared/data/fashion-mnist}
-venv=${BENCH_VENV:-$HOME/.cache/sweeplab/bench-venv}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
-  echo "bench: installing PyTorch into $venv (PyPI)"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q torch==2.15.0 numpy
-fi
+source bench/venv.sh
 cargo build --profile profiling -p sweeplab-bench -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/bench-cpu
 ours=(); theirs=(); ratios=()
 for i in $(seq "$pairs"); do
   a=$("$bin" "$data" speed "$warmup" "$timed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
-  b=$("$venv/bin/python" bench/pytorch_reference.py "$data" speed "$warmup" "$timed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
+  b=$("$py" bench/pytorch_reference.py "$data" speed "$warmup" "$timed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
   r=$(python3 -c "print($a / $b)")
   printf 'pair %d: sweeplab %.0f img/s, pytorch %.0f img/s, ratio %.3f\n' "$i" "$a" "$b" "$r"
   ours+=("$a"); theirs+=("$b"); ratios+=("$r")

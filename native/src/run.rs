@@ -226,6 +226,15 @@ fn connect_tracking(
     }
 }
 
+/// CPU threads for each job's own thread pool when several trials train at
+/// once on the CPU backend: the cores split evenly, so parallel trials do not
+/// fight over one shared pool (flex parallelises each op; small ops scale
+/// poorly past one thread, whole trials scale well). `None`: one job, or a GPU.
+fn cpu_threads_per_job(backend: &str, jobs: usize) -> Option<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (backend == "flex" && jobs > 1).then(|| (cores / jobs).max(1))
+}
+
 /// Train `todo` with `jobs` workers; records are appended by this thread
 /// as they arrive. Returns the number of failed trials.
 #[allow(clippy::too_many_arguments)]
@@ -243,11 +252,14 @@ fn train_all(
     let cancel = CancelToken::new();
     let (tx, rx) = mpsc::channel::<Event>();
     let mut failed = 0;
+    let threads = cpu_threads_per_job(backend, jobs);
     std::thread::scope(|scope| -> Result<(), CliError> {
         for job in 0..jobs {
             let tx = tx.clone();
             let (queue, cancel) = (&queue, &cancel);
             scope.spawn(move || {
+                let pool = threads
+                    .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok());
                 let ctx = RunContext {
                     sweep: spec,
                     device,
@@ -280,13 +292,19 @@ fn train_all(
                         tx: tx.clone(),
                         checkpoint,
                     };
-                    let record = pollster::block_on(run_trial(
-                        &ctx,
-                        &trial,
-                        splits,
-                        resume.as_ref(),
-                        &mut observer,
-                    ));
+                    let mut train = || {
+                        pollster::block_on(run_trial(
+                            &ctx,
+                            &trial,
+                            splits,
+                            resume.as_ref(),
+                            &mut observer,
+                        ))
+                    };
+                    let record = match &pool {
+                        Some(pool) => pool.install(train),
+                        None => train(),
+                    };
                     if tx.send(Event::Done(Box::new(record))).is_err() {
                         break;
                     }

@@ -54,7 +54,7 @@ impl NormLayer {
     /// Normalise `[batch, features, ...]`.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         match self {
-            NormLayer::Batch(n) => n.forward(x),
+            NormLayer::Batch(n) => super::cpu::batch_norm(n, x),
             NormLayer::Layer(n) => n.forward(x),
             NormLayer::Group(n) => n.forward(x),
         }

@@ -8,6 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
 use super::blocks::{DropoutSeeds, NormLayer, SeededDropout, activate};
+use super::cpu;
 use super::dense::DenseStack;
 use crate::spec::{Activation, ModelSpec, Pool};
 
@@ -94,7 +95,7 @@ impl ConvBlock {
     }
 
     fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let mut x = self.conv.forward(input.clone());
+        let mut x = cpu::conv2d(&self.conv, input.clone());
         if let Some(norm) = &self.norm {
             x = norm.forward(x);
         }

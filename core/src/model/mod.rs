@@ -5,6 +5,7 @@ mod blocks;
 
 pub use blocks::{DropoutSeeds, SeededDropout};
 mod cnn;
+pub mod cpu;
 mod dense;
 mod rnn;
 
