@@ -34,6 +34,8 @@ setup:
 ## Peer benchmarks (see BENCHMARKS.md); never part of `make test`.
 bench: setup
 	bash bench/run.sh
+	bash bench/gpu.sh
+	bash bench/sweep.sh
 	trunk build
-	cd bench/browser && { [ -d node_modules/@tensorflow/tfjs ] || npm ci --no-audit --no-fund --loglevel=error; }
+	cd bench/browser && { [ -d node_modules/@tensorflow/tfjs-backend-webgpu ] || npm ci --no-audit --no-fund --loglevel=error; }
 	node bench/browser/run.js 3

@@ -2,9 +2,9 @@
 """The reference CNN (DESIGN §5) in PyTorch, CPU, 2 threads: the peer of bench-cpu.
 
 usage: pytorch_reference.py DATA_DIR speed [WARMUP TIMED] | accuracy EPOCHS
-Prints one JSON line, like bench-cpu.
+Prints one JSON line, like bench-cpu. Env TORCH_DEVICE=cuda trains on the GPU (bench/gpu.sh).
 """
-import gzip, json, struct, sys, time
+import gzip, json, os, struct, sys, time
 
 import numpy as np
 import torch
@@ -38,7 +38,7 @@ def model(dropout=0.25, units=64):
 def train_epoch(net, opt, loss_fn, x, y, batch=64):
     """One shuffled pass over (x, y), reading the loss every step."""
     net.train()
-    perm = torch.randperm(len(x))
+    perm = torch.randperm(len(x), device=x.device)
     for i in range(0, len(x), batch):
         idx = perm[i:i + batch]
         opt.zero_grad()
@@ -60,16 +60,17 @@ def test_accuracy(net, tx, ty):
 def main():
     d = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/fashion-mnist"
     mode = sys.argv[2] if len(sys.argv) > 2 else "speed"
+    dev = torch.device(os.environ.get("TORCH_DEVICE", "cpu"))
     x, y = load(d, "train")
     mean, std = x.mean(), x.std()
-    x = (x - mean) / std
-    net = model()
+    x, y = ((x - mean) / std).to(dev), y.to(dev)
+    net = model().to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     if mode == "speed":
         warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 5
         timed = int(sys.argv[4]) if len(sys.argv) > 4 else 60
-        perm = torch.randperm(len(x))
+        perm = torch.randperm(len(x), device=dev)
         net.train()
         for i in range(warmup + timed):
             if i == warmup:
@@ -81,11 +82,11 @@ def main():
             opt.step()
             loss.item()
         secs = time.perf_counter() - t0
-        print(json.dumps({"impl": "pytorch", "images_per_s": timed * 64 / secs}))
+        print(json.dumps({"impl": f"pytorch-{dev.type}", "images_per_s": timed * 64 / secs}))
     else:
         epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
         tx, ty = load(d, "t10k")
-        tx = (tx - mean) / std
+        tx, ty = ((tx - mean) / std).to(dev), ty.to(dev)
         t0 = time.perf_counter()
         for _ in range(epochs):
             train_epoch(net, opt, loss_fn, x, y)

@@ -3,12 +3,17 @@
 # the reference CNN (DESIGN §5), run alternately A B A B ... in one go.
 # Prints images/s per run and the median of the per-pair ratios.
 #
+# Then, unless ACC_EPOCHS=0, trains each once for ACC_EPOCHS (default 5) full
+# epochs on Fashion-MNIST and prints both test accuracies (the parity check).
+#
 # usage: bench/run.sh [PAIRS] [WARMUP] [TIMED]   (env DATA=../shared/data/fashion-mnist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-5}; warmup=${2:-5}; timed=${3:-60}
 data=${DATA:-../shared/data/fashion-mnist}
 source bench/venv.sh
+# The same CPU threads for both sides (PyTorch sets 2 itself).
+export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-2}
 cargo build --profile profiling -p sweeplab-bench -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/bench-cpu
 ours=(); theirs=(); ratios=()
@@ -25,3 +30,15 @@ o, t, r = ([float(x) for x in s.split()] for s in sys.argv[1:4])
 print(f"median: sweeplab {statistics.median(o):.0f} img/s, pytorch {statistics.median(t):.0f} img/s, "
       f"ratio (median of pairs) {statistics.median(r):.3f}x")
 PY
+acc_epochs=${ACC_EPOCHS:-5}
+if [ "$acc_epochs" -gt 0 ]; then
+  a=$("$bin" "$data" accuracy "$acc_epochs")
+  b=$("$py" bench/pytorch_reference.py "$data" accuracy "$acc_epochs")
+  python3 - "$a" "$b" <<'PY'
+import json, sys
+a, b = (json.loads(x) for x in sys.argv[1:3])
+print(f"test accuracy after {a['epochs']} epochs: sweeplab {a['test_accuracy']:.4f} ({a['seconds']:.0f} s), "
+      f"pytorch {b['test_accuracy']:.4f} ({b['seconds']:.0f} s), "
+      f"difference {100 * (a['test_accuracy'] - b['test_accuracy']):+.2f} percentage points")
+PY
+fi

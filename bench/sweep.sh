@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 pairs=${1:-1}; jobs=${2:-2}; epochs=${3:-3}
 data=${DATA:-../shared/data/fashion-mnist}
 source bench/venv.sh
+# The same CPU threads for both sides (PyTorch sets 2 itself).
+export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-2}
 cargo build --profile profiling -p sweeplab-native -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/native-sweep
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -23,7 +25,7 @@ for i in $(seq "$pairs"); do
 import json, sys
 recs = [json.loads(l) for l in open('$work/out/trials.jsonl')]
 print(sum(r['epochs'][-1]['val_accuracy'] for r in recs) / len(recs), len(recs))")
-  peer=$(cd bench && "$py" pytorch_sweep.py "$data" "$epochs")
+  peer=$("$py" bench/pytorch_sweep.py "$data" "$epochs")
   b=$(echo "$peer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
   acc_b=$(echo "$peer" | python3 -c 'import json,sys; c=json.load(sys.stdin)["configs"]; print(sum(x["test_accuracy"] for x in c)/len(c))')
   printf 'pair %d: sweeplab --jobs %d %.0f s (%s trials, mean acc %s), pytorch loop %.0f s (mean acc %.4f), ratio %.3f\n' \

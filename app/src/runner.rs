@@ -11,10 +11,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use sweeplab_core::data::{ProvidedFile, from_provided, prepare};
-use sweeplab_core::record::{EpochMetrics, TrialStatus};
+use sweeplab_core::data::{ProvidedFile, Splits, from_provided, prepare};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
 use sweeplab_core::spec::SweepSpec;
-use sweeplab_core::sweep::expand;
+use sweeplab_core::sweep::{Trial, expand};
 use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver, run_trial};
 
 use crate::protocol::{BackendChoice, FromWorker, ToWorker};
@@ -39,10 +39,21 @@ struct State {
     cancel: CancelToken,
     gpu: Option<Ready>,
     cpu: Option<Ready>,
+    /// Why WebGPU is no longer used in this worker (it reported an error).
+    gpu_broken: Option<String>,
 }
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// The first uncaptured WebGPU error since the last [`take_gpu_error`]. An
+/// error means some kernel did not run, so the numbers of the trial that
+/// was training cannot be trusted.
+static GPU_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn take_gpu_error() -> Option<String> {
+    GPU_ERROR.lock().ok()?.take()
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -176,8 +187,8 @@ async fn device(choice: BackendChoice) -> Ready {
     if let Some(ready) = cached {
         return ready;
     }
-    let mut fallback_reason = None;
-    if choice != BackendChoice::Cpu {
+    let mut fallback_reason = STATE.with_borrow(|s| s.gpu_broken.clone());
+    if choice != BackendChoice::Cpu && fallback_reason.is_none() {
         match webgpu_adapter().await {
             Ok((adapter, true)) if choice == BackendChoice::Auto => {
                 fallback_reason = Some(format!(
@@ -186,13 +197,17 @@ async fn device(choice: BackendChoice) -> Ready {
             }
             Ok((adapter, _)) => match Device::wgpu_options().init_with_setup_async().await {
                 Ok((device, setup)) => {
-                    // CubeCL's handler panics on any uncaptured WebGPU error.
-                    // On SwiftShader one autotune candidate (a vectorised
-                    // matmul kernel) fails shader validation; autotune skips
-                    // it, so report it as a warning instead of crashing.
+                    // CubeCL's handler panics on any uncaptured WebGPU error
+                    // (an invalid shader, say). Keep the first one instead:
+                    // the sweep re-runs that trial on the CPU and carries on
+                    // there (run_sweep), so no wrong number is recorded.
                     setup.device.on_uncaptured_error(std::sync::Arc::new(
                         |error: burn::tensor::wgpu::wgpu::Error| {
+                            let line = error.to_string().lines().next().unwrap_or("").to_string();
                             web_sys::console::warn_1(&format!("WebGPU: {error}").into());
+                            if let Ok(mut slot) = GPU_ERROR.lock() {
+                                slot.get_or_insert(line);
+                            }
                         },
                     ));
                     let ready = Ready {
@@ -213,10 +228,14 @@ async fn device(choice: BackendChoice) -> Ready {
         device: Device::flex(),
         backend: "cpu",
         adapter: "CPU (wasm, 1 thread)".into(),
-        fallback_reason,
+        fallback_reason: None,
     };
+    // Cached without a reason: one applies to the sweep that fell back only.
     STATE.with_borrow_mut(|s| s.cpu = Some(ready.clone()));
-    ready
+    Ready {
+        fallback_reason,
+        ..ready
+    }
 }
 
 async fn run_sweep(
@@ -225,12 +244,8 @@ async fn run_sweep(
     choice: BackendChoice,
     files: Vec<ProvidedFile>,
 ) {
-    let ready = device(choice).await;
-    post(&FromWorker::Ready {
-        backend: ready.backend.into(),
-        adapter: ready.adapter.clone(),
-        fallback_reason: ready.fallback_reason.clone(),
-    });
+    let mut ready = device(choice).await;
+    announce(&ready);
     let data = match from_provided(&sweep.dataset, &files) {
         Ok(raw) => prepare(raw, &sweep.dataset),
         Err(e) => {
@@ -243,13 +258,6 @@ async fn run_sweep(
     drop(files);
     let trials = expand(&sweep);
     let cancel = STATE.with_borrow(|s| s.cancel.clone());
-    let ctx = RunContext {
-        sweep: &sweep,
-        device: &ready.device,
-        backend: ready.backend,
-        device_name: &ready.adapter,
-        cancel: &cancel,
-    };
     for index in indices {
         let Some(trial) = trials.get(index) else {
             post(&FromWorker::Error {
@@ -261,8 +269,29 @@ async fn run_sweep(
             trial_index: index,
             trial_id: trial.id.clone(),
         });
-        let mut observer = Observer::new(index, &trial.id);
-        let record = run_trial(&ctx, trial, &data, None, &mut observer).await;
+        let _ = take_gpu_error();
+        let mut record = train_on(&ready, &sweep, &cancel, index, trial, &data).await;
+        if ready.backend == "webgpu" {
+            // Uncaptured errors arrive as events: let them land first.
+            gloo_timers::future::TimeoutFuture::new(50).await;
+            if let Some(error) = take_gpu_error() {
+                let reason =
+                    format!("WebGPU reported an error, so training goes on on the CPU: {error}");
+                STATE.with_borrow_mut(|s| {
+                    s.gpu = None;
+                    s.gpu_broken = Some(reason.clone());
+                });
+                ready = device(BackendChoice::Cpu).await;
+                ready.fallback_reason = Some(reason);
+                announce(&ready);
+                // The page drops the epochs it was shown for this trial.
+                post(&FromWorker::TrialStarted {
+                    trial_index: index,
+                    trial_id: trial.id.clone(),
+                });
+                record = train_on(&ready, &sweep, &cancel, index, trial, &data).await;
+            }
+        }
         if record.status == TrialStatus::Cancelled || cancel.is_cancelled() {
             post(&FromWorker::Cancelled);
             return;
@@ -272,6 +301,35 @@ async fn run_sweep(
         });
     }
     post(&FromWorker::Finished);
+}
+
+/// Tells the page which device trains, and why not the GPU if it was asked for.
+fn announce(ready: &Ready) {
+    post(&FromWorker::Ready {
+        backend: ready.backend.into(),
+        adapter: ready.adapter.clone(),
+        fallback_reason: ready.fallback_reason.clone(),
+    });
+}
+
+/// One trial on `ready`'s device, reporting progress.
+async fn train_on(
+    ready: &Ready,
+    sweep: &SweepSpec,
+    cancel: &CancelToken,
+    index: usize,
+    trial: &Trial,
+    data: &Splits,
+) -> TrialRecord {
+    let ctx = RunContext {
+        sweep,
+        device: &ready.device,
+        backend: ready.backend,
+        device_name: &ready.adapter,
+        cancel,
+    };
+    let mut observer = Observer::new(index, &trial.id);
+    run_trial(&ctx, trial, data, None, &mut observer).await
 }
 
 /// Reports progress, yields to the event loop, and holds while paused.

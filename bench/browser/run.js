@@ -1,6 +1,7 @@
-// Browser benchmark: sweeplab's wasm CPU backend (the app's worker, Burn
-// flex) vs TF.js's cpu backend, the reference CNN, in the same headless
-// Chromium, alternately (A B A B ...). Prints images/s and the median ratio.
+// Browser benchmark, the reference CNN in one headless Chromium, ours and
+// the peers alternately (A B A B ...): sweeplab's wasm CPU backend (the app's
+// worker, Burn flex) vs TF.js cpu and wasm; sweeplab on WebGPU vs TF.js webgl
+// and webgpu. Prints images/s per run and the median ratios.
 // Usage: node bench/browser/run.js [pairs] (after `trunk build`; `make bench` does both).
 import http from 'node:http';
 import fs from 'node:fs';
@@ -23,42 +24,84 @@ const server = http.createServer((req, res) => {
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const root = `http://127.0.0.1:${server.address().port}`;
 
-const TRAIN = 64 * 40; // 40 timed batches
-async function sweeplab(context, i) {
+const BATCHES = 40;
+const TRAIN = 64 * BATCHES;
+// TF.js's timed batches after 5 warm-up ones (its cpu and webgpu backends
+// train ~10 images/s here, so 40 would take minutes per run).
+const TFJS_TIMED = 15;
+// One trial of the reference CNN (DESIGN §5) in the app on `backend`
+// ('cpu' or 'gpu': WebGPU on any adapter), 2 epochs of BATCHES batches;
+// images/s of the second (warm) epoch, whose seconds also include validating
+// 64 images, which counts against us.
+async function sweeplab(context, backend, i) {
   const { page } = await openApp(context, `${root}/app/`);
-  await page.selectOption('#backend-choice', 'cpu');
+  await page.selectOption('#backend-choice', backend);
   await page.click('#new-sweep');
-  await page.selectOption('#template', 'cnn'); // the reference CNN (DESIGN §5)
-  await page.fill('#sweep-name', `bench-${i}`);
+  await page.selectOption('#template', 'cnn');
+  await page.fill('#sweep-name', `bench-${backend}-${i}`);
   await page.fill('#train-limit', String(TRAIN));
   await page.fill('#val-limit', '64');
   await page.fill('#repeats', '1');
-  await setParam(page, 'hp-train-epochs', '1');
+  await setParam(page, 'hp-train-epochs', '2');
   await page.locator('.axis-values').nth(0).fill('0.25');
   await page.locator('.axis-values').nth(1).fill('batch');
   await page.click('#start');
-  await waitFinished(page, 1, 1);
+  await waitFinished(page, 1, 1, 1_800_000);
   const r = JSON.parse((await downloadText(page, '#export-jsonl')).trim());
-  // Whole epoch (training + 64 validation images) counts against us.
-  return TRAIN / r.epochs[0].seconds;
+  await page.close();
+  return { ips: TRAIN / r.epochs[1].seconds, backend: r.backend, device: r.device, valAccuracy: r.epochs[1].val_accuracy };
 }
 async function tfjs(context, backend) {
   const page = await context.newPage();
   await page.goto(`${root}/bench/tfjs.html`);
-  const r = await page.evaluate(([b]) => window.runBench(b, 5, 40), [backend]);
+  const r = await page.evaluate(([b, n]) => window.runBench(b, 5, n), [backend, TFJS_TIMED]);
   await page.close();
-  return r.imagesPerSecond;
+  if (r.error) return { error: r.error };
+  if (r.backend !== backend) return { error: `asked for ${backend}, got ${r.backend}` };
+  return { ips: r.imagesPerSecond };
 }
 
-const browser = await launch({ webgpu: false });
-const rows = [];
-for (let i = 0; i < pairs; i++) {
-  const a = await sweeplab(browser.context, i);
-  const b = await tfjs(browser.context, 'cpu');
-  rows.push({ sweeplab: a, tfjs_cpu: b, ratio: a / b });
-  console.log(`pair ${i + 1}: sweeplab wasm cpu ${a.toFixed(0)} img/s, tfjs cpu ${b.toFixed(1)} img/s, ratio ${(a / b).toFixed(1)}x`);
-}
 const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
-console.log(`median: sweeplab ${median(rows.map((r) => r.sweeplab)).toFixed(0)} img/s, tfjs cpu ${median(rows.map((r) => r.tfjs_cpu)).toFixed(1)} img/s, ratio of pairs ${median(rows.map((r) => r.ratio)).toFixed(1)}x`);
-await browser.close();
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+// Runs ours and each peer alternately, `pairs` times; prints each pair and
+// the medians. A peer that cannot train here is reported once and skipped.
+async function row(title, context, ours, expectBackend, peers) {
+  console.log(`== ${title}`);
+  const got = { ours: [] };
+  const live = [];
+  for (const p of peers) {
+    const probe = await tfjs(context, p);
+    if (probe.error) console.log(`tfjs ${p}: cannot train the reference CNN here: ${probe.error}`);
+    else { live.push(p); got[p] = []; }
+  }
+  for (let i = 0; i < pairs; i++) {
+    const a = await sweeplab(context, ours, i);
+    if (a.backend !== expectBackend) throw new Error(`sweeplab trained on ${a.backend} (${a.device}), not ${expectBackend}`);
+    got.ours.push(a.ips);
+    const line = [`pair ${i + 1}: sweeplab ${a.backend} (${a.device}) ${fmt(a.ips)} img/s, val acc ${a.valAccuracy.toFixed(3)}`];
+    for (const p of live) {
+      const b = await tfjs(context, p);
+      got[p].push(b.error ? NaN : b.ips); // NaN keeps the pairs aligned
+      line.push(b.error ? `tfjs ${p}: ${b.error}` : `tfjs ${p} ${fmt(b.ips)} img/s (ratio ${(a.ips / b.ips).toFixed(2)}x)`);
+    }
+    console.log(line.join('; '));
+  }
+  const finite = (v) => v.filter(Number.isFinite);
+  const best = got.ours
+    .map((a, i) => a / Math.max(...finite(live.map((p) => got[p][i]))))
+    .filter((r) => Number.isFinite(r) && r > 0);
+  const med = (v) => (finite(v).length ? fmt(median(finite(v))) : 'n/a');
+  console.log(`median: sweeplab ${med(got.ours)} img/s; ` +
+    live.map((p) => `tfjs ${p} ${med(got[p])} img/s`).join('; ') +
+    (best.length ? `; ratio to the best tfjs backend (median of pairs) ${median(best).toFixed(2)}x` : ''));
+}
+
+const cpu = await launch({ webgpu: false });
+await row('browser CPU: sweeplab wasm (Burn flex) vs TF.js cpu and wasm', cpu.context, 'cpu', 'cpu', ['cpu', 'wasm']);
+await cpu.close();
+const gpu = await launch({ webgpu: true });
+// No GPU here: WebGPU is Chromium's SwiftShader and WebGL its software
+// renderer, for both sides alike (harness.js flags).
+await row('browser GPU (software adapter, SwiftShader): sweeplab WebGPU vs TF.js webgl and webgpu, same Chromium, same flags', gpu.context, 'gpu', 'webgpu', ['webgl', 'webgpu']);
+await gpu.close();
 server.close();

@@ -231,7 +231,8 @@ fn connect_tracking(
 /// fight over one shared pool (flex parallelises each op; small ops scale
 /// poorly past one thread, whole trials scale well). `None`: one job, or a GPU.
 fn cpu_threads_per_job(backend: &str, jobs: usize) -> Option<usize> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // rayon's count honours RAYON_NUM_THREADS.
+    let cores = rayon::current_num_threads();
     (backend == "flex" && jobs > 1).then(|| (cores / jobs).max(1))
 }
 
@@ -248,6 +249,7 @@ fn train_all(
     progress: &mut Progress,
     exporter: &mut Option<Exporter>,
 ) -> Result<usize, CliError> {
+    let jobs = jobs.min(todo.len()).max(1);
     let queue = Mutex::new(VecDeque::from(todo));
     let cancel = CancelToken::new();
     let (tx, rx) = mpsc::channel::<Event>();

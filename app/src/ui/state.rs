@@ -276,7 +276,15 @@ impl AppState {
                 l.adapter = adapter;
                 l.fallback_reason = fallback_reason;
             }),
-            FromWorker::TrialStarted { .. } => self.live.update(|l| l.trace.clear()),
+            FromWorker::TrialStarted { trial_id, .. } => {
+                self.live.update(|l| l.trace.clear());
+                // Sent again when a trial is re-run on the CPU after a
+                // WebGPU error: its earlier epochs are not to be shown.
+                if showing {
+                    self.partial
+                        .update(|p| p.retain(|e| e.trial_id != trial_id));
+                }
+            }
             FromWorker::Batch {
                 trial_index,
                 progress,

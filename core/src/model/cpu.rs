@@ -81,8 +81,7 @@ fn supported(conv: &Conv2d) -> bool {
 /// at batch 64). Where `x` needs a gradient too, flex's own convolution is
 /// kept: its input gradient is faster than the matmul form's.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    if x.is_require_grad() || !x.device().is_autodiff() || !on_flex(&x.device()) || !supported(conv)
-    {
+    if x.is_tracked() || !x.device().is_autodiff() || !on_flex(&x.device()) || !supported(conv) {
         return conv.forward(x);
     }
     let weight = conv.weight.val();
@@ -168,6 +167,26 @@ mod tests {
             let bias = conv.bias.as_ref().unwrap();
             close(bias.grad(&g_ours).unwrap(), bias.grad(&g_theirs).unwrap());
         }
+    }
+
+    #[test]
+    fn later_layers_keep_burns_convolution_and_their_input_gradient() {
+        let device = device();
+        let conv = Conv2dConfig::new([2, 3], [3, 3])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .init(&device);
+        let leaf = Tensor::<4>::random([2, 2, 5, 5], Distribution::Default, &device).require_grad();
+        // The output of a tracked op, as every block after the first sees.
+        let x = leaf.clone() * 2.0;
+        assert!(x.is_tracked());
+        let ga = conv2d(&conv, x).sum().backward();
+        // A fresh graph for the reference: a tape is consumed by backward.
+        let gb = conv.forward(leaf.clone() * 2.0).sum().backward();
+        close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
+        close(
+            conv.weight.grad(&ga).unwrap(),
+            conv.weight.grad(&gb).unwrap(),
+        );
     }
 
     #[test]
