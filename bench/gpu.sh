@@ -14,30 +14,14 @@ cargo build --profile profiling -p sweeplab-native -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/native-sweep
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 batches=200
-cat > "$work/gpu.toml" <<TOML
-name = "bench-gpu"
-[dataset]
-name = "fashion-mnist"
-path = "$data"
-train_limit = $((64 * batches))
-val_limit = 64
-[base.model]
-kind = "cnn"
-conv_blocks = 2
-channels = [16, 32]
-norm = "batch"
-pool = "max"
-dense = [64]
-dropout = 0.25
-[base.train]
-optimizer = "adam"
-lr = 1e-3
-batch_size = 64
-epochs = 2
-[[axes]]
-path = "model.dropout"
-values = [0.25]
-TOML
+# bench/reference.toml with this data set, 200 batches, 2 epochs.
+python3 - "$data" "$((64 * batches))" > "$work/gpu.toml" <<'PY'
+import sys
+data, train = sys.argv[1:3]
+text = open("bench/reference.toml").read().replace("epochs = 1", "epochs = 2")
+print(text.replace('[dataset]\nname = "fashion-mnist"\n',
+      f'[dataset]\nname = "fashion-mnist"\npath = "{data}"\ntrain_limit = {train}\nval_limit = 64\n'))
+PY
 # One trial; images/s of its second (warm: shaders compiled, autotuned) epoch.
 ours() {
   rm -rf "$work/out"

@@ -24,21 +24,20 @@ impl TrainObserver for Clock {
     }
 }
 
+/// The reference CNN sweep (`bench/reference.toml`) on the data in `dir`.
 fn reference(
     dir: &str,
     train_limit: Option<usize>,
     val_limit: Option<usize>,
     epochs: usize,
 ) -> SweepSpec {
-    let limit = |k: &str, v: Option<usize>| v.map(|n| format!("{k} = {n}\n")).unwrap_or_default();
-    SweepSpec::from_toml(&format!(
-        "name = \"bench\"\n[dataset]\nname = \"fashion-mnist\"\npath = \"{dir}\"\n{}{}\
-         [base.model]\nkind = \"cnn\"\nconv_blocks = 2\nchannels = [16, 32]\nnorm = \"batch\"\npool = \"max\"\n\
-         dense = [64]\ndropout = 0.25\n[base.train]\noptimizer = \"adam\"\nlr = 1e-3\nbatch_size = 64\nepochs = {epochs}\n",
-        limit("train_limit", train_limit),
-        limit("val_limit", val_limit),
-    ))
-    .expect("reference sweep")
+    let mut sweep =
+        SweepSpec::from_toml(include_str!("../reference.toml")).expect("reference sweep");
+    sweep.dataset.path = Some(dir.to_string());
+    sweep.dataset.train_limit = train_limit;
+    sweep.dataset.val_limit = val_limit;
+    sweep.base.train.epochs = epochs;
+    sweep
 }
 
 fn main() {

@@ -103,12 +103,10 @@ fn main() {
         });
     }
     layer("relu 16 @28", iters, [64, 16, 28, 28], &device, &relu);
-    layer("maxpool 16 @28", iters, [64, 16, 28, 28], &device, &|x| {
-        pool.forward(x)
-    });
-    layer("maxpool 32 @14", iters, [64, 32, 14, 14], &device, &|x| {
-        pool.forward(x)
-    });
+    for shape in [[64, 16, 28, 28], [64, 32, 14, 14]] {
+        let name = format!("maxpool {} @{}", shape[1], shape[2]);
+        layer(&name, iters, shape, &device, &|x| pool.forward(x));
+    }
     layer("linear 1568->64", iters, [64, 1568], &device, &|x| {
         fc.forward(x)
     });
