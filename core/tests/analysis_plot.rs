@@ -1,12 +1,12 @@
 //! Analysis and plots over trial records of a real sweep file's grid.
 
+mod common;
+
 use sweeplab_core::analysis::{self, AnalysisError, HeatmapRequest, OtherAxes, SsType};
 use sweeplab_core::plot;
-use sweeplab_core::record::{
-    EpochMetrics, SCHEMA_VERSION, TrialRecord, TrialStatus, parse_jsonl, to_csv,
-};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus, parse_jsonl, to_csv};
 use sweeplab_core::spec::{Metric, SweepSpec};
-use sweeplab_core::sweep::{expand, sweep_id};
+use sweeplab_core::sweep::expand;
 
 fn sweep(repeats: usize) -> SweepSpec {
     SweepSpec::from_toml(&format!(
@@ -49,29 +49,7 @@ fn records(spec: &SweepSpec, value: impl Fn(usize, usize, usize) -> f64) -> Vec<
                     seconds: 1.5,
                 })
                 .collect();
-            TrialRecord {
-                schema: SCHEMA_VERSION,
-                sweep_id: sweep_id(spec),
-                sweep_name: spec.name.clone(),
-                trial_id: t.id,
-                trial_index: t.index,
-                cell: t.cell,
-                repeat: t.repeat,
-                seed: t.seed,
-                config: t.config,
-                dataset: spec.dataset.clone(),
-                status: TrialStatus::Finished,
-                diverged_epoch: None,
-                stopped_early_at: None,
-                error: None,
-                epochs,
-                params: 1000,
-                backend: "flex".into(),
-                device: "cpu".into(),
-                started_ms: 0,
-                finished_ms: 3000,
-                sweeplab_version: "test".into(),
-            }
+            common::finished_record(spec, t, epochs, 1000, 3000)
         })
         .collect()
 }

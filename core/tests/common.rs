@@ -44,3 +44,38 @@ pub fn reference_sweep(train_limit: usize, epochs: usize) -> sweeplab_core::spec
     ))
     .expect("reference sweep is valid")
 }
+
+/// A finished record of `trial` in `spec` with the given epochs: synthetic
+/// results for analysis, plot and report tests.
+pub fn finished_record(
+    spec: &sweeplab_core::spec::SweepSpec,
+    trial: sweeplab_core::sweep::Trial,
+    epochs: Vec<sweeplab_core::record::EpochMetrics>,
+    params: usize,
+    finished_ms: u64,
+) -> sweeplab_core::record::TrialRecord {
+    use sweeplab_core::record::{SCHEMA_VERSION, TrialRecord, TrialStatus};
+    TrialRecord {
+        schema: SCHEMA_VERSION,
+        sweep_id: sweeplab_core::sweep::sweep_id(spec),
+        sweep_name: spec.name.clone(),
+        trial_id: trial.id,
+        trial_index: trial.index,
+        cell: trial.cell,
+        repeat: trial.repeat,
+        seed: trial.seed,
+        config: trial.config,
+        dataset: spec.dataset.clone(),
+        status: TrialStatus::Finished,
+        diverged_epoch: None,
+        stopped_early_at: None,
+        error: None,
+        epochs,
+        params,
+        backend: "flex".into(),
+        device: "cpu".into(),
+        started_ms: 0,
+        finished_ms,
+        sweeplab_version: "test".into(),
+    }
+}

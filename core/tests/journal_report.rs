@@ -1,13 +1,15 @@
 //! The journal (cell table, Markdown) and the one-page report over
 //! synthetic trial records of a real sweep file's grid.
 
+mod common;
+
 use sweeplab_core::journal::{
     self, CellRow, Journal, Note, cell_rows, format_utc, journal_markdown, note_markdown,
 };
-use sweeplab_core::record::{EpochMetrics, SCHEMA_VERSION, TrialRecord, TrialStatus};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
 use sweeplab_core::report::{self, report_html, report_markdown};
 use sweeplab_core::spec::SweepSpec;
-use sweeplab_core::sweep::{expand, sweep_id};
+use sweeplab_core::sweep::expand;
 
 fn sweep(repeats: usize) -> SweepSpec {
     SweepSpec::from_toml(&format!(
@@ -54,29 +56,7 @@ fn records(spec: &SweepSpec, value: impl Fn(usize, usize, usize) -> f64) -> Vec<
                     }
                 })
                 .collect();
-            TrialRecord {
-                schema: SCHEMA_VERSION,
-                sweep_id: sweep_id(spec),
-                sweep_name: spec.name.clone(),
-                trial_id: t.id,
-                trial_index: t.index,
-                cell: t.cell,
-                repeat: t.repeat,
-                seed: t.seed,
-                config: t.config,
-                dataset: spec.dataset.clone(),
-                status: TrialStatus::Finished,
-                diverged_epoch: None,
-                stopped_early_at: None,
-                error: None,
-                epochs,
-                params: 100 + 10 * x,
-                backend: "flex".into(),
-                device: "cpu".into(),
-                started_ms: 0,
-                finished_ms: 6000,
-                sweeplab_version: "test".into(),
-            }
+            common::finished_record(spec, t, epochs, 100 + 10 * x, 6000)
         })
         .collect()
 }
