@@ -12,8 +12,6 @@ cd "$(dirname "$0")/.."
 pairs=${1:-5}; warmup=${2:-5}; timed=${3:-60}
 data=${DATA:-../shared/data/fashion-mnist}
 source bench/venv.sh
-# The same CPU threads for both sides (PyTorch sets 2 itself).
-export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-2}
 cargo build --profile profiling -p sweeplab-bench -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/bench-cpu
 ours=(); theirs=(); ratios=()

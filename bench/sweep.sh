@@ -10,8 +10,6 @@ cd "$(dirname "$0")/.."
 pairs=${1:-1}; jobs=${2:-2}; epochs=${3:-3}
 data=${DATA:-../shared/data/fashion-mnist}
 source bench/venv.sh
-# The same CPU threads for both sides (PyTorch sets 2 itself).
-export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-2}
 cargo build --profile profiling -p sweeplab-native -q
 bin=${CARGO_TARGET_DIR:-target}/profiling/native-sweep
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
