@@ -99,7 +99,15 @@ impl ConvBlock {
         if let Some(norm) = &self.norm {
             x = norm.forward(x);
         }
-        x = activate(self.activation, x);
+        // A ReLU straight before max pooling is fused into the pool on flex.
+        let relu_in_pool = self.activation == Activation::Relu
+            && self.excite.is_none()
+            && !self.residual
+            && self.dropout.is_none()
+            && matches!(&self.pool, Some(PoolLayer::Max(p)) if cpu::max_pool_applies(p, &x));
+        if !relu_in_pool {
+            x = activate(self.activation, x);
+        }
         if let Some(se) = &self.excite {
             x = se.forward(x);
         }
@@ -113,7 +121,7 @@ impl ConvBlock {
             x = dropout.forward(x);
         }
         match &self.pool {
-            Some(PoolLayer::Max(p)) => p.forward(x),
+            Some(PoolLayer::Max(p)) => cpu::max_pool(p, x, relu_in_pool),
             Some(PoolLayer::Avg(p)) => p.forward(x),
             None => x,
         }

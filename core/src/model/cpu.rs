@@ -12,9 +12,11 @@
 
 use burn::backend::DispatchDevice;
 use burn::nn::conv::Conv2d;
+use burn::nn::pool::MaxPool2d;
 use burn::nn::{BatchNorm, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::ops::PadMode;
+
+use super::kernels;
 
 /// Whether `device` is Burn's CPU backend (flex), with or without autodiff.
 pub fn on_flex(device: &Device) -> bool {
@@ -22,38 +24,6 @@ pub fn on_flex(device: &Device) -> bool {
         device.as_dispatch().clone().inner(),
         DispatchDevice::Flex(_)
     )
-}
-
-/// Patches of a "same"-padded, stride-1 convolution: `[batch, c * k * k, h * w]`,
-/// row `ci * k * k + kh * k + kw`, matching a `[c_out, c, k, k]` weight
-/// flattened to `[c_out, c * k * k]`.
-fn patches(x: Tensor<4>, k: usize) -> Tensor<3> {
-    let [b, c, h, w] = x.dims();
-    let p = k / 2;
-    let padded = x.pad((p, p, p, p), PadMode::Constant(0.0));
-    let mut shifted = Vec::with_capacity(k * k);
-    for i in 0..k {
-        for j in 0..k {
-            shifted.push(
-                padded
-                    .clone()
-                    .slice([0..b, 0..c, i..i + h, j..j + w])
-                    .unsqueeze_dim::<5>(2),
-            );
-        }
-    }
-    Tensor::cat(shifted, 2).reshape([b, c * k * k, h * w])
-}
-
-/// The convolution as a matmul of the flattened weight with the patches.
-fn conv_matmul(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-    let [b, _, h, w] = x.dims();
-    let [c_out, c_in, k, _] = weight.dims();
-    let cols = patches(x, k);
-    weight
-        .reshape([1, c_out, c_in * k * k])
-        .matmul(cols)
-        .reshape([b, c_out, h, w])
 }
 
 /// Whether `conv` is one this module computes itself: square odd kernel,
@@ -74,23 +44,47 @@ fn supported(conv: &Conv2d) -> bool {
         && conv.groups == 1
 }
 
-/// `conv.forward(x)`; on flex, when `x` needs no gradient (the network's
-/// first layer) and `conv` is [`supported`], the matmul form, whose weight
-/// gradient is one batched matmul instead of flex's batch-swapped
-/// convolution (2.5 ms instead of 6.4 ms for the reference CNN's first layer
-/// at batch 64). Where `x` needs a gradient too, flex's own convolution is
-/// kept: its input gradient is faster than the matmul form's.
+/// `conv.forward(x)`; on flex, when `conv` is [`supported`], sweeplab's
+/// im2col kernel: forward, weight gradient and input gradient are one matmul
+/// each over the whole batch, and the first layer (input needs no gradient)
+/// skips the input gradient.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    if x.is_tracked() || !x.device().is_autodiff() || !on_flex(&x.device()) || !supported(conv) {
+    if !(supported(conv) && kernels::applies(&x)) {
         return conv.forward(x);
     }
     let weight = conv.weight.val();
-    let [c_out, ..] = weight.dims();
-    let out = conv_matmul(x, weight);
-    match &conv.bias {
-        Some(b) => out + b.val().reshape([1, c_out, 1, 1]),
-        None => out,
+    let bias = match &conv.bias {
+        Some(b) => b.val(),
+        None => Tensor::zeros([weight.dims()[0]], &x.device()),
+    };
+    kernels::conv2d_same(x, weight, bias)
+}
+
+/// Whether `pool` on `x` is 2x2 max pooling with stride 2 and no padding on
+/// flex, which [`max_pool`] computes with sweeplab's kernel.
+pub fn max_pool_applies(pool: &MaxPool2d, x: &Tensor<4>) -> bool {
+    pool.kernel_size == [2, 2]
+        && pool.stride == [2, 2]
+        && pool.dilation == [1, 1]
+        && matches!(pool.padding, PaddingConfig2d::Valid)
+        && !pool.ceil_mode
+        && kernels::applies(x)
+}
+
+/// `pool.forward(x)`, after a ReLU when `relu` is set; where
+/// [`max_pool_applies`], one pass of sweeplab's kernel keeping each window's
+/// winner for the backward pass (flex's pool with indices: 5.7 ms for the
+/// reference CNN's first pool at batch 64).
+pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
+    if max_pool_applies(pool, &x) {
+        return kernels::max_pool2x2(x, relu);
     }
+    let x = if relu {
+        burn::tensor::activation::relu(x)
+    } else {
+        x
+    };
+    pool.forward(x)
 }
 
 /// `norm.forward(x)` in training, faster on flex: the batch statistics are
@@ -98,28 +92,30 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 /// statistics are updated as Burn does (momentum, biased variance).
 pub fn batch_norm<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
-    if !(device.is_autodiff() && norm.training.is_enabled() && on_flex(&device)) {
+    if !(device.is_autodiff() && norm.training.is_enabled() && kernels::applies(&x)) {
         return norm.forward(x);
     }
     let dims = x.dims();
     let (b, c) = (dims[0], dims[1]);
     let pixels = dims[2..].iter().product::<usize>();
     let x3 = x.reshape([b, c, pixels]);
-    let mean = x3.clone().mean_dim(2).mean_dim(0);
-    let centered = x3 - mean.clone();
-    let var = (centered.clone() * centered.clone())
-        .mean_dim(2)
-        .mean_dim(0);
-    let scale = (var.clone() + norm.epsilon).sqrt().recip() * norm.gamma.val().reshape([1, c, 1]);
-    let out = centered * scale + norm.beta.val().reshape([1, c, 1]);
+    let moments = kernels::channel_moments(x3.clone());
+    let out = kernels::batch_norm_train(
+        x3,
+        norm.gamma.val(),
+        norm.beta.val(),
+        moments.clone(),
+        norm.epsilon,
+    );
+    let [mean, var] = [0, 1].map(|i| moments.clone().slice([0..c, i..i + 1]).reshape([c]));
 
     let m = norm.momentum;
     let running_mean = norm.running_mean.value_sync().to_device(&device);
     let running_var = norm.running_var.value_sync().to_device(&device);
     norm.running_mean
-        .update((running_mean * (1.0 - m) + mean.detach().reshape([c]) * m).detach());
+        .update((running_mean * (1.0 - m) + mean * m).detach());
     norm.running_var
-        .update((running_var * (1.0 - m) + var.detach().reshape([c]) * m).detach());
+        .update((running_var * (1.0 - m) + var * m).detach());
     out.reshape(dims)
 }
 
@@ -187,6 +183,35 @@ mod tests {
             conv.weight.grad(&ga).unwrap(),
             conv.weight.grad(&gb).unwrap(),
         );
+    }
+
+    #[test]
+    fn max_pool_matches_burn_in_value_and_gradient_with_and_without_relu() {
+        let device = device();
+        let pool = burn::nn::pool::MaxPool2dConfig::new([2, 2]).init();
+        // Odd sizes leave a trailing row and column out of every window.
+        let leaf = Tensor::<4>::random([3, 4, 7, 5], Distribution::Normal(0.0, 1.0), &device)
+            .require_grad();
+        let w = Tensor::<4>::random([3, 4, 3, 2], Distribution::Default, &device);
+        for relu in [false, true] {
+            let x = leaf.clone() * 1.0;
+            assert!(max_pool_applies(&pool, &x));
+            let ours = max_pool(&pool, x, relu);
+            let input = leaf.clone() * 1.0;
+            let input = if relu {
+                burn::tensor::activation::relu(input)
+            } else {
+                input
+            };
+            let theirs = pool.forward(input);
+            close(ours.clone(), theirs.clone());
+            let ga = (ours * w.clone()).sum().backward();
+            let gb = (theirs * w.clone()).sum().backward();
+            close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
+        }
+        // Without autodiff (validation) the kernel gives the same values.
+        let plain = Tensor::<4>::random([2, 3, 6, 6], Distribution::Default, &Device::flex());
+        close(max_pool(&pool, plain.clone(), false), pool.forward(plain));
     }
 
     #[test]
