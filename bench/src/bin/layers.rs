@@ -1,6 +1,6 @@
 //! Per-layer cost of the reference CNN on the CPU backend: forward + backward
 //! time of each layer at the shapes it sees in training (batch 64), Burn's
-//! module next to sweeplab's CPU path (`sweeplab_core::model::cpu`), so
+//! module next to sweeplab's CPU kernels (`sweeplab_core::model::cpu`), so
 //! speed work starts from a measurement. `RAYON_NUM_THREADS=1` shows the cost
 //! of one job of a parallel sweep.
 //!
@@ -90,9 +90,20 @@ fn main() {
     });
     first_conv("conv1 1->16 @28 (burn)", iters, &conv1, &device, false);
     first_conv("conv1 1->16 @28 (sweeplab)", iters, &conv1, &device, true);
-    layer("conv2 16->32 @14", iters, [64, 16, 14, 14], &device, &|x| {
-        conv2.forward(x)
-    });
+    layer(
+        "conv2 16->32 @14 (burn)",
+        iters,
+        [64, 16, 14, 14],
+        &device,
+        &|x| conv2.forward(x),
+    );
+    layer(
+        "conv2 16->32 @14 (sweeplab)",
+        iters,
+        [64, 16, 14, 14],
+        &device,
+        &|x| cpu::conv2d(&conv2, x),
+    );
     for (bn, shape) in [(&bn1, [64, 16, 28, 28]), (&bn2, [64, 32, 14, 14])] {
         let name = format!("batchnorm {} @{}", shape[1], shape[2]);
         layer(&format!("{name} (burn)"), iters, shape, &device, &|x| {
@@ -104,8 +115,13 @@ fn main() {
     }
     layer("relu 16 @28", iters, [64, 16, 28, 28], &device, &relu);
     for shape in [[64, 16, 28, 28], [64, 32, 14, 14]] {
-        let name = format!("maxpool {} @{}", shape[1], shape[2]);
-        layer(&name, iters, shape, &device, &|x| pool.forward(x));
+        let name = format!("relu + maxpool {} @{}", shape[1], shape[2]);
+        layer(&format!("{name} (burn)"), iters, shape, &device, &|x| {
+            pool.forward(relu(x))
+        });
+        layer(&format!("{name} (sweeplab)"), iters, shape, &device, &|x| {
+            cpu::max_pool(&pool, x, true)
+        });
     }
     layer("linear 1568->64", iters, [64, 1568], &device, &|x| {
         fc.forward(x)

@@ -1,21 +1,28 @@
-//! Stride-1, "same"-padded 2-d convolution as one matrix product over the
-//! whole batch (im2col): patches `[c * k * k, batch * h * w]`, so the
-//! forward pass, the weight gradient and the input gradient are each one
-//! large matmul, and only the patch gathering and scattering are loops.
+//! Stride-1, "same"-padded 2-d convolution, one sample at a time (im2col):
+//! a sample's patches `[c * k * k, h * w]` stay in cache, and its output,
+//! weight-gradient share and input gradient are one small matmul each.
+//! Samples run in parallel; the weight gradient is summed over fixed groups
+//! of samples in a fixed order, so results do not depend on the thread count.
 
+use super::gemm::{Mat, matmul};
 use super::parallel::for_each_chunk;
 
-/// Sizes of one convolution: input `[batch, channels, h, w]`, square kernel
-/// `k` (odd, padding `k / 2`).
+/// Samples per partial weight gradient.
+const GROUP: usize = 8;
+
+/// Sizes of one convolution: input `[batch, channels, h, w]`, `c_out`
+/// outputs, square kernel `k` (odd, padding `k / 2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Geometry {
     /// Batch size.
     pub batch: usize,
     /// Input channels.
     pub channels: usize,
-    /// Height and width (of input and output).
+    /// Output channels.
+    pub c_out: usize,
+    /// Height (of input and output).
     pub h: usize,
-    /// Width.
+    /// Width (of input and output).
     pub w: usize,
     /// Kernel size.
     pub k: usize,
@@ -27,96 +34,128 @@ impl Geometry {
         self.h * self.w
     }
 
-    /// Rows of the patch matrix: `channels * k * k`.
+    /// Rows of a sample's patch matrix: `channels * k * k`.
     pub fn patch_rows(&self) -> usize {
         self.channels * self.k * self.k
     }
 
-    /// Columns of the patch matrix: `batch * h * w`.
-    pub fn patch_cols(&self) -> usize {
-        self.batch * self.pixels()
-    }
-
-    /// For kernel offset `i` (or `j`) along an axis of length `len`: the
-    /// output positions whose input `pos + i - pad` lies inside the image.
+    /// For kernel offset `i` along an axis of length `len`: the output
+    /// positions whose input `pos + i - pad` lies inside the image.
     fn valid(&self, i: usize, len: usize) -> std::ops::Range<usize> {
         let pad = self.k / 2;
         let start = pad.saturating_sub(i);
         let end = (len + pad).saturating_sub(i).min(len);
         start..end.max(start)
     }
+
+    /// One sample's input.
+    fn sample<'a>(&self, x: &'a [f32], n: usize) -> &'a [f32] {
+        let len = self.channels * self.pixels();
+        &x[n * len..][..len]
+    }
 }
 
-/// The patch matrix of `x` (NCHW): row `(c, i, j)`, column `(n, y, x)` holds
-/// `x[n, c, y + i - pad, x + j - pad]`, zero outside the image.
+/// The patch matrix of one sample `x` (`[channels, h, w]`): row `(c, i, j)`,
+/// column `(y, x)` holds `x[c, y + i - pad, x + j - pad]`, zero outside.
 pub fn im2col(x: &[f32], g: Geometry) -> Vec<f32> {
     let (p, k, pad) = (g.pixels(), g.k, g.k / 2);
-    let mut cols = vec![0.0f32; g.patch_rows() * g.patch_cols()];
-    for_each_chunk(&mut cols, g.patch_cols(), |row, dst| {
+    let mut cols = vec![0.0f32; g.patch_rows() * p];
+    for (row, dst) in cols.chunks_exact_mut(p).enumerate() {
         let (c, i, j) = (row / (k * k), row / k % k, row % k);
-        let (ys, xs) = (g.valid(i, g.h), g.valid(j, g.w));
-        for n in 0..g.batch {
-            let plane = &x[(n * g.channels + c) * p..][..p];
-            for y in ys.clone() {
-                let src = (y + i - pad) * g.w;
-                let out = n * p + y * g.w;
-                dst[out + xs.start..out + xs.end]
-                    .copy_from_slice(&plane[src + xs.start + j - pad..src + xs.end + j - pad]);
-            }
+        let plane = &x[c * p..][..p];
+        let xs = g.valid(j, g.w);
+        for y in g.valid(i, g.h) {
+            let src = (y + i - pad) * g.w + j;
+            dst[y * g.w + xs.start..y * g.w + xs.end]
+                .copy_from_slice(&plane[src + xs.start - pad..src + xs.end - pad]);
         }
-    });
+    }
     cols
 }
 
-/// The input gradient from the patch matrix's gradient: every patch entry
-/// adds back into the pixel it was gathered from (the adjoint of [`im2col`]).
-pub fn col2im(dcols: &[f32], g: Geometry) -> Vec<f32> {
-    let (p, k, pad, np) = (g.pixels(), g.k, g.k / 2, g.patch_cols());
-    let mut dx = vec![0.0f32; g.batch * g.channels * p];
-    for_each_chunk(&mut dx, p, |plane, dst| {
-        let (n, c) = (plane / g.channels, plane % g.channels);
-        for i in 0..k {
-            for j in 0..k {
-                let row = &dcols[((c * k + i) * k + j) * np + n * p..][..p];
-                let (ys, xs) = (g.valid(i, g.h), g.valid(j, g.w));
-                for y in ys {
-                    let src = &row[y * g.w + xs.start..y * g.w + xs.end];
-                    let at = (y + i - pad) * g.w + xs.start + j - pad;
-                    for (d, s) in dst[at..at + src.len()].iter_mut().zip(src) {
-                        *d += s;
-                    }
-                }
+/// Adds one sample's patch-matrix gradient back into the pixels it was
+/// gathered from (the adjoint of [`im2col`]).
+pub fn col2im(dcols: &[f32], g: Geometry, dx: &mut [f32]) {
+    let (p, k, pad) = (g.pixels(), g.k, g.k / 2);
+    for (row, src) in dcols.chunks_exact(p).enumerate() {
+        let (c, i, j) = (row / (k * k), row / k % k, row % k);
+        let plane = &mut dx[c * p..][..p];
+        let xs = g.valid(j, g.w);
+        for y in g.valid(i, g.h) {
+            let at = (y + i - pad) * g.w + j;
+            let from = &src[y * g.w + xs.start..y * g.w + xs.end];
+            for (d, s) in plane[at + xs.start - pad..at + xs.end - pad]
+                .iter_mut()
+                .zip(from)
+            {
+                *d += s;
+            }
+        }
+    }
+}
+
+/// The convolution of `x` (NCHW) with `weight` (`[c_out, c * k * k]`) plus
+/// `bias`, as NCHW.
+pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], g: Geometry) -> Vec<f32> {
+    let (p, kk) = (g.pixels(), g.patch_rows());
+    let mut out = vec![0.0f32; g.batch * g.c_out * p];
+    for_each_chunk(&mut out, g.c_out * p, |n, dst| {
+        let cols = im2col(g.sample(x, n), g);
+        matmul(
+            dst,
+            Mat::rows(weight, g.c_out, kk),
+            Mat::rows(&cols, kk, p),
+            false,
+        );
+        for (plane, b) in dst.chunks_exact_mut(p).zip(bias) {
+            plane.iter_mut().for_each(|v| *v += b);
+        }
+    });
+    out
+}
+
+/// The weight gradient `[c_out, c * k * k]` and bias gradient `[c_out]`
+/// from the output gradient `dy` (NCHW) and the input `x`.
+pub fn weight_grad(dy: &[f32], x: &[f32], g: Geometry) -> (Vec<f32>, Vec<f32>) {
+    let (p, kk, o) = (g.pixels(), g.patch_rows(), g.c_out);
+    let groups = g.batch.div_ceil(GROUP);
+    // Per group: o * kk weight-gradient entries then o bias entries.
+    let mut partial = vec![0.0f32; groups * (o * kk + o)];
+    for_each_chunk(&mut partial, o * kk + o, |group, dst| {
+        let (dw, db) = dst.split_at_mut(o * kk);
+        for n in group * GROUP..((group + 1) * GROUP).min(g.batch) {
+            let cols = im2col(g.sample(x, n), g);
+            let dy_n = &dy[n * o * p..][..o * p];
+            matmul(dw, Mat::rows(dy_n, o, p), Mat::rows(&cols, kk, p).t(), true);
+            for (d, plane) in db.iter_mut().zip(dy_n.chunks_exact(p)) {
+                *d += plane.iter().sum::<f32>();
             }
         }
     });
+    let mut total = vec![0.0f32; o * kk + o];
+    for group in partial.chunks_exact(o * kk + o) {
+        total.iter_mut().zip(group).for_each(|(t, v)| *t += v);
+    }
+    let db = total.split_off(o * kk);
+    (total, db)
+}
+
+/// The input gradient (NCHW) from the output gradient `dy` and the weight.
+pub fn input_grad(dy: &[f32], weight: &[f32], g: Geometry) -> Vec<f32> {
+    let (p, kk, o) = (g.pixels(), g.patch_rows(), g.c_out);
+    let mut dx = vec![0.0f32; g.batch * g.channels * p];
+    for_each_chunk(&mut dx, g.channels * p, |n, dst| {
+        let mut dcols = vec![0.0f32; kk * p];
+        let dy_n = &dy[n * o * p..][..o * p];
+        matmul(
+            &mut dcols,
+            Mat::rows(weight, o, kk).t(),
+            Mat::rows(dy_n, o, p),
+            false,
+        );
+        col2im(&dcols, g, dst);
+    });
     dx
-}
-
-/// `[channels, batch * pixels]` (a matmul's output) to NCHW, adding `bias`
-/// per channel.
-pub fn to_nchw(y: &[f32], bias: &[f32], batch: usize, pixels: usize) -> Vec<f32> {
-    let channels = bias.len();
-    let mut out = vec![0.0f32; y.len()];
-    for_each_chunk(&mut out, pixels, |plane, dst| {
-        let (n, c) = (plane / channels, plane % channels);
-        let src = &y[c * batch * pixels + n * pixels..][..pixels];
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = s + bias[c];
-        }
-    });
-    out
-}
-
-/// NCHW to `[channels, batch * pixels]` (a gradient, for the matmuls).
-pub fn from_nchw(y: &[f32], channels: usize, batch: usize, pixels: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; y.len()];
-    for_each_chunk(&mut out, batch * pixels, |c, dst| {
-        for n in 0..batch {
-            dst[n * pixels..][..pixels]
-                .copy_from_slice(&y[(n * channels + c) * pixels..][..pixels]);
-        }
-    });
-    out
 }
 
 #[cfg(test)]
@@ -127,31 +166,28 @@ mod tests {
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), v> == <x, col2im(v)> for any x and v.
         let g = Geometry {
-            batch: 2,
+            batch: 1,
             channels: 3,
+            c_out: 1,
             h: 5,
             w: 4,
             k: 3,
         };
-        let x: Vec<f32> = (0..g.batch * g.channels * g.pixels())
+        let x: Vec<f32> = (0..g.channels * g.pixels())
             .map(|i| (i % 7) as f32 - 3.0)
             .collect();
-        let v: Vec<f32> = (0..g.patch_rows() * g.patch_cols())
+        let v: Vec<f32> = (0..g.patch_rows() * g.pixels())
             .map(|i| (i % 5) as f32 - 2.0)
             .collect();
         let lhs: f32 = im2col(&x, g).iter().zip(&v).map(|(a, b)| a * b).sum();
-        let rhs: f32 = x.iter().zip(col2im(&v, g)).map(|(a, b)| a * b).sum();
+        let mut back = vec![0.0; x.len()];
+        col2im(&v, g, &mut back);
+        let rhs: f32 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
         assert_eq!(lhs, rhs);
         // The centre tap of a 3x3 kernel is the image itself.
-        let centre = &im2col(&x, g)[4 * g.patch_cols()..5 * g.patch_cols()];
-        assert_eq!(&centre[..g.pixels()], &x[..g.pixels()]);
-    }
-
-    #[test]
-    fn layouts_round_trip() {
-        let y: Vec<f32> = (0..2 * 3 * 4).map(|i| i as f32).collect();
-        let nchw = to_nchw(&y, &[0.0; 3], 2, 4);
-        assert_eq!(from_nchw(&nchw, 3, 2, 4), y);
-        assert_eq!(to_nchw(&y, &[1.0, 2.0, 3.0], 2, 4)[4], y[8] + 2.0);
+        assert_eq!(
+            &im2col(&x, g)[4 * g.pixels()..5 * g.pixels()],
+            &x[..g.pixels()]
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! Burn's own modules for values and gradients (`super::cpu`'s tests).
 
 mod conv;
+mod gemm;
 mod norm;
 mod parallel;
 mod pool;
@@ -15,7 +16,6 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::ops::FloatTensorOps;
 use burn::backend::{Autodiff, Dispatch, Flex, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
 use burn_flex::FlexTensor;
@@ -89,26 +89,25 @@ fn pool_forward(x: &FlexTensor, relu: bool, argmax: Option<&mut [u8]>) -> FlexTe
     )
 }
 
-/// A convolution's output, and its patch matrix (for the weight gradient).
-fn conv_forward(
-    x: &FlexTensor,
-    weight: &FlexTensor,
-    bias: &FlexTensor,
-) -> (FlexTensor, FlexTensor) {
+/// The geometry of convolving `x` with `weight`.
+fn geometry(x: &FlexTensor, weight: &FlexTensor) -> Geometry {
     let [batch, channels, h, w] = dims4(x);
     let [c_out, _, k, _] = dims4(weight);
-    let g = Geometry {
+    Geometry {
         batch,
         channels,
+        c_out,
         h,
         w,
         k,
-    };
-    let cols = tensor(conv::im2col(values(x), g), [g.patch_rows(), g.patch_cols()]);
-    let flat = weight.reshape(Shape::new([c_out, g.patch_rows()]));
-    let y = contiguous(Flex::float_matmul(flat, cols.clone()));
-    let out = conv::to_nchw(values(&y), values(bias), batch, g.pixels());
-    (tensor(out, [batch, c_out, h, w]), cols)
+    }
+}
+
+/// A convolution's output.
+fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+    let g = geometry(x, weight);
+    let out = conv::forward(values(x), values(weight), values(bias), g);
+    tensor(out, [g.batch, g.c_out, g.h, g.w])
 }
 
 /// `[batch, channels, pixels]` of a 3-d tensor.
@@ -158,7 +157,7 @@ impl CpuKernels for Flex {
 
     fn conv2d_same(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
         let (x, weight, bias) = (contiguous(x), contiguous(weight), contiguous(bias));
-        conv_forward(&x, &weight, &bias).0
+        conv_forward(&x, &weight, &bias)
     }
 }
 
@@ -182,41 +181,32 @@ impl Backward<Flex, 1> for MaxPoolBackward {
     }
 }
 
-/// Backward of [`CpuKernels::conv2d_same`]: the bias gradient is a sum, the
-/// weight gradient one matmul with the saved patches, the input gradient one
-/// matmul scattered back by `col2im` (skipped for the network's first layer).
+/// Backward of [`CpuKernels::conv2d_same`]: bias and weight gradients from
+/// the output gradient and the saved input, the input gradient from the
+/// saved weight (skipped for the network's first layer).
 #[derive(Debug)]
 struct ConvBackward;
 
 impl Backward<Flex, 3> for ConvBackward {
-    /// Patch matrix, weight, input geometry.
-    type State = (FlexTensor, FlexTensor, Geometry);
+    /// Input, weight.
+    type State = (FlexTensor, FlexTensor);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_weight, node_bias] = ops.parents;
         let grad = contiguous(grads.consume::<Flex>(&ops.node));
-        let (cols, weight, g) = ops.state;
-        let c_out = dims4(&weight)[0];
-        let dy = tensor(
-            conv::from_nchw(values(&grad), c_out, g.batch, g.pixels()),
-            [c_out, g.patch_cols()],
-        );
-        if let Some(node) = node_bias {
-            let db: Vec<f32> = values(&dy)
-                .chunks(g.patch_cols())
-                .map(|row| row.iter().sum())
-                .collect();
-            grads.register::<Flex>(node.id, tensor(db, [c_out]));
-        }
-        if let Some(node) = node_weight {
-            let dw = Flex::float_matmul(dy.clone(), cols.transpose(0, 1));
-            let dw = contiguous(dw).reshape(Shape::new([c_out, g.channels, g.k, g.k]));
-            grads.register::<Flex>(node.id, dw);
+        let (x, weight) = ops.state;
+        let g = geometry(&x, &weight);
+        if node_weight.is_some() || node_bias.is_some() {
+            let (dw, db) = conv::weight_grad(values(&grad), values(&x), g);
+            if let Some(node) = node_weight {
+                grads.register::<Flex>(node.id, tensor(dw, [g.c_out, g.channels, g.k, g.k]));
+            }
+            if let Some(node) = node_bias {
+                grads.register::<Flex>(node.id, tensor(db, [g.c_out]));
+            }
         }
         if let Some(node) = node_x {
-            let flat = weight.reshape(Shape::new([c_out, g.patch_rows()]));
-            let dcols = contiguous(Flex::float_matmul(flat.transpose(0, 1), dy));
-            let dx = conv::col2im(values(&dcols), g);
+            let dx = conv::input_grad(values(&grad), values(&weight), g);
             grads.register::<Flex>(node.id, tensor(dx, [g.batch, g.channels, g.h, g.w]));
         }
     }
@@ -288,20 +278,9 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
         let x = contiguous(x.into_primitive());
         let weight = contiguous(weight.into_primitive());
         let bias = contiguous(bias.into_primitive());
-        let (out, cols) = conv_forward(&x, &weight, &bias);
+        let out = conv_forward(&x, &weight, &bias);
         match prep {
-            OpsKind::Tracked(prep) => {
-                let [batch, channels, h, w] = dims4(&x);
-                let k = dims4(&weight)[2];
-                let g = Geometry {
-                    batch,
-                    channels,
-                    h,
-                    w,
-                    k,
-                };
-                prep.finish((cols, weight, g), out)
-            }
+            OpsKind::Tracked(prep) => prep.finish((x, weight), out),
             OpsKind::UnTracked(prep) => prep.finish(out),
         }
     }
