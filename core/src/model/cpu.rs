@@ -1,14 +1,11 @@
-//! Faster formulations of two layers on Burn's CPU backend (flex), with the
-//! same parameters and the same maths as Burn's modules.
+//! The layers of a CNN's training step on Burn's CPU backend (flex), routed
+//! to sweeplab's own kernels (`super::kernels`) where they apply, with the
+//! same parameters and maths as Burn's modules; on other backends (wgpu) and
+//! for shapes the kernels do not cover, Burn's modules unchanged.
 //!
-//! Measured with `bench/src/bin/layers.rs` (batch 64, reference CNN shapes):
-//! flex computes a convolution's weight gradient as a second convolution of
-//! batch-swapped tensors (NCHW <-> NHWC transposes and a 28x28 "kernel"), and
-//! batch-norm statistics through a full transpose. Here the first layer's
-//! weight gradient comes from one batched matmul over the input's patches,
-//! and batch-norm statistics from reductions over a `[batch, channels,
-//! pixels]` view. On other backends (wgpu), and in inference, the layers call
-//! Burn's modules unchanged.
+//! Measured with `bench/src/bin/layers.rs` (batch 64, reference CNN shapes,
+//! forward + backward, 1 thread): conv 16->32 18.1 -> 8.1 ms, the first conv
+//! 7.4 -> 2.1 ms, batch norm 5.4 -> 2.4 ms, ReLU + max pool 8.4 -> 1.5 ms.
 
 use burn::backend::DispatchDevice;
 use burn::nn::conv::Conv2d;
@@ -87,9 +84,10 @@ pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     pool.forward(x)
 }
 
-/// `norm.forward(x)` in training, faster on flex: the batch statistics are
-/// reductions over a `[batch, channels, pixels]` view, and the running
-/// statistics are updated as Burn does (momentum, biased variance).
+/// `norm.forward(x)`; in training on flex, sweeplab's kernel over a
+/// `[batch, channels, pixels]` view (statistics, normalisation and backward
+/// in one pass each), with the running statistics updated as Burn does
+/// (momentum, biased variance).
 pub fn batch_norm<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
     if !(device.is_autodiff() && norm.training.is_enabled() && kernels::applies(&x)) {
@@ -166,23 +164,35 @@ mod tests {
     }
 
     #[test]
-    fn later_layers_keep_burns_convolution_and_their_input_gradient() {
+    fn tracked_inputs_get_burns_input_and_weight_gradients() {
         let device = device();
-        let conv = Conv2dConfig::new([2, 3], [3, 3])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .init(&device);
-        let leaf = Tensor::<4>::random([2, 2, 5, 5], Distribution::Default, &device).require_grad();
-        // The output of a tracked op, as every block after the first sees.
-        let x = leaf.clone() * 2.0;
-        assert!(x.is_tracked());
-        let ga = conv2d(&conv, x).sum().backward();
-        // A fresh graph for the reference: a tape is consumed by backward.
-        let gb = conv.forward(leaf.clone() * 2.0).sum().backward();
-        close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
-        close(
-            conv.weight.grad(&ga).unwrap(),
-            conv.weight.grad(&gb).unwrap(),
-        );
+        // 3x3 and 5x5 with bias, and the residual path's 1x1 projection
+        // without; 11 samples span a full and a partial group of the
+        // kernel's weight-gradient sum.
+        for (k, bias) in [(3, true), (5, true), (1, false)] {
+            let conv = Conv2dConfig::new([2, 3], [k, k])
+                .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
+                .with_bias(bias)
+                .init(&device);
+            assert!(supported(&conv));
+            let leaf =
+                Tensor::<4>::random([11, 2, 6, 5], Distribution::Default, &device).require_grad();
+            let w = Tensor::<4>::random([11, 3, 6, 5], Distribution::Default, &device);
+            // The output of a tracked op, as every block after the first sees.
+            let x = leaf.clone() * 2.0;
+            assert!(x.is_tracked());
+            let ours = conv2d(&conv, x);
+            // A fresh graph for the reference: a tape is consumed by backward.
+            let theirs = conv.forward(leaf.clone() * 2.0);
+            close(ours.clone(), theirs.clone());
+            let ga = (ours * w.clone()).sum().backward();
+            let gb = (theirs * w).sum().backward();
+            close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
+            close(
+                conv.weight.grad(&ga).unwrap(),
+                conv.weight.grad(&gb).unwrap(),
+            );
+        }
     }
 
     #[test]
