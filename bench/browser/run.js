@@ -2,7 +2,8 @@
 // the peers alternately (A B A B ...): sweeplab's wasm CPU backend (the app's
 // worker, Burn flex) vs TF.js cpu and wasm; sweeplab on WebGPU vs TF.js webgl
 // and webgpu. Prints images/s per run and the median ratios.
-// Usage: node bench/browser/run.js [pairs] (after `trunk build`; `make bench` does both).
+// Usage: node bench/browser/run.js [pairs] [rows] (after `trunk build`; `make bench` does both);
+// rows: `cpu`, `gpu` or `cpu,gpu` (default).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { launch, openApp, setParam, waitFinished, downloadText } from '../../tes
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '..', '..', 'dist');
 const pairs = Number(process.argv[2] || 3);
+const rows = (process.argv[3] || 'cpu,gpu').split(',');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x').pathname;
@@ -96,12 +98,16 @@ async function row(title, context, ours, expectBackend, peers) {
     (best.length ? `; ratio to the best tfjs backend (median of pairs) ${median(best).toFixed(2)}x` : ''));
 }
 
-const cpu = await launch({ webgpu: false });
-await row('browser CPU: sweeplab wasm (Burn flex) vs TF.js cpu and wasm', cpu.context, 'cpu', 'cpu', ['cpu', 'wasm']);
-await cpu.close();
-const gpu = await launch({ webgpu: true });
-// No GPU here: WebGPU is Chromium's SwiftShader and WebGL its software
-// renderer, for both sides alike (harness.js flags).
-await row('browser GPU (software adapter, SwiftShader): sweeplab WebGPU vs TF.js webgl and webgpu, same Chromium, same flags', gpu.context, 'gpu', 'webgpu', ['webgl', 'webgpu']);
-await gpu.close();
+if (rows.includes('cpu')) {
+  const cpu = await launch({ webgpu: false });
+  await row('browser CPU: sweeplab wasm (Burn flex) vs TF.js cpu and wasm', cpu.context, 'cpu', 'cpu', ['cpu', 'wasm']);
+  await cpu.close();
+}
+if (rows.includes('gpu')) {
+  const gpu = await launch({ webgpu: true });
+  // No GPU here: WebGPU is Chromium's SwiftShader and WebGL its software
+  // renderer, for both sides alike (harness.js flags).
+  await row('browser GPU (software adapter, SwiftShader): sweeplab WebGPU vs TF.js webgl and webgpu, same Chromium, same flags', gpu.context, 'gpu', 'webgpu', ['webgl', 'webgpu']);
+  await gpu.close();
+}
 server.close();
