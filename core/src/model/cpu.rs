@@ -122,7 +122,7 @@ mod tests {
     use super::*;
     use burn::nn::BatchNormConfig;
     use burn::nn::conv::Conv2dConfig;
-    use burn::tensor::{Distribution, Tolerance};
+    use burn::tensor::{Distribution, Gradients, Tolerance};
 
     fn device() -> Device {
         Device::flex().autodiff()
@@ -131,6 +131,17 @@ mod tests {
     fn close<const D: usize>(a: Tensor<D>, b: Tensor<D>) {
         a.into_data()
             .assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-4, 1e-4));
+    }
+
+    /// Checks that `ours` and `theirs` agree in value; their gradients under a
+    /// loss that weighs every output by `w`.
+    fn backward_both<const D: usize>(
+        ours: Tensor<D>,
+        theirs: Tensor<D>,
+        w: Tensor<D>,
+    ) -> (Gradients, Gradients) {
+        close(ours.clone(), theirs.clone());
+        ((ours * w.clone()).sum().backward(), (theirs * w).sum().backward())
     }
 
     #[test]
@@ -151,9 +162,7 @@ mod tests {
             let w = Tensor::<4>::random([4, c_out, 9, 7], Distribution::Default, &device);
             let ours = conv2d(&conv, x.clone());
             let theirs = conv.forward(x);
-            close(ours.clone(), theirs.clone());
-            let g_ours = (ours * w.clone()).sum().backward();
-            let g_theirs = (theirs * w).sum().backward();
+            let (g_ours, g_theirs) = backward_both(ours, theirs, w);
             close(
                 conv.weight.grad(&g_ours).unwrap(),
                 conv.weight.grad(&g_theirs).unwrap(),
@@ -184,9 +193,7 @@ mod tests {
             let ours = conv2d(&conv, x);
             // A fresh graph for the reference: a tape is consumed by backward.
             let theirs = conv.forward(leaf.clone() * 2.0);
-            close(ours.clone(), theirs.clone());
-            let ga = (ours * w.clone()).sum().backward();
-            let gb = (theirs * w).sum().backward();
+            let (ga, gb) = backward_both(ours, theirs, w);
             close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
             close(
                 conv.weight.grad(&ga).unwrap(),
@@ -214,9 +221,7 @@ mod tests {
                 input
             };
             let theirs = pool.forward(input);
-            close(ours.clone(), theirs.clone());
-            let ga = (ours * w.clone()).sum().backward();
-            let gb = (theirs * w.clone()).sum().backward();
+            let (ga, gb) = backward_both(ours, theirs, w.clone());
             close(leaf.grad(&ga).unwrap(), leaf.grad(&gb).unwrap());
         }
         // Without autodiff (validation) the kernel gives the same values.
@@ -234,9 +239,7 @@ mod tests {
         let w = Tensor::<4>::random([6, 5, 4, 3], Distribution::Default, &device);
         let a = batch_norm(&ours, x.clone());
         let b = theirs.forward(x.clone());
-        close(a.clone(), b.clone());
-        let ga = (a * w.clone()).sum().backward();
-        let gb = (b * w).sum().backward();
+        let (ga, gb) = backward_both(a, b, w);
         close(x.grad(&ga).unwrap(), x.grad(&gb).unwrap());
         close(
             ours.gamma.grad(&ga).unwrap(),
