@@ -141,7 +141,10 @@ mod tests {
         w: Tensor<D>,
     ) -> (Gradients, Gradients) {
         close(ours.clone(), theirs.clone());
-        ((ours * w.clone()).sum().backward(), (theirs * w).sum().backward())
+        (
+            (ours * w.clone()).sum().backward(),
+            (theirs * w).sum().backward(),
+        )
     }
 
     #[test]
