@@ -3,7 +3,8 @@
 // worker, Burn flex) vs TF.js cpu and wasm; sweeplab on WebGPU vs TF.js webgl
 // and webgpu. Prints images/s per run and the median ratios.
 // Usage: node bench/browser/run.js [pairs] [rows] (after `trunk build`; `make bench` does both);
-// rows: `cpu`, `gpu` or `cpu,gpu` (default).
+// rows: `cpu`, `gpu` or `cpu,gpu` (default). PEERS=webgl,... limits the TF.js backends
+// (PEERS= runs sweeplab alone, for quick A/B of its builds).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,7 +72,8 @@ async function row(title, context, ours, expectBackend, peers) {
   console.log(`== ${title}`);
   const got = { ours: [] };
   const live = [];
-  for (const p of peers) {
+  const only = process.env.PEERS;
+  for (const p of only === undefined ? peers : peers.filter((q) => only.split(',').includes(q))) {
     const probe = await tfjs(context, p);
     if (probe.error) console.log(`tfjs ${p}: cannot train the reference CNN here: ${probe.error}`);
     else { live.push(p); got[p] = []; }

@@ -1,13 +1,14 @@
 //! `native-sweep` as a user runs it: real processes, real files.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sweeplab_core::record::{TrialRecord, TrialStatus, parse_jsonl};
 
-const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+mod common;
+
+use common::{BIN, native, records, scratch, stderr, write_sweep};
 
 fn sweep_text(epochs: usize, train_limit: usize) -> String {
     format!(
@@ -33,36 +34,6 @@ values = ["none", "batch"]
     )
 }
 
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sweeplab-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write_sweep(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("sweep.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn native(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .output()
-        .unwrap()
-}
-
-fn records(dir: &Path) -> Vec<TrialRecord> {
-    let text = std::fs::read_to_string(dir.join("trials.jsonl")).unwrap();
-    let parsed = parse_jsonl("trials.jsonl", &text).unwrap();
-    assert!(!parsed.torn_tail, "trials.jsonl ends with a torn line");
-    parsed.records
-}
-
 fn metrics_by_id(recs: &[TrialRecord]) -> HashMap<String, Vec<(u64, u64)>> {
     recs.iter()
         .map(|r| {
@@ -77,13 +48,9 @@ fn metrics_by_id(recs: &[TrialRecord]) -> HashMap<String, Vec<(u64, u64)>> {
         .collect()
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
 #[test]
 fn run_writes_results_and_resume_skips_finished_trials() {
-    let dir = scratch("run");
+    let dir = scratch("cli", "run");
     let sweep = write_sweep(&dir, &sweep_text(1, 300));
     let out = dir.join("out");
     let o = native(&[
@@ -137,7 +104,7 @@ fn run_writes_results_and_resume_skips_finished_trials() {
 
 #[test]
 fn parallel_jobs_give_the_same_metrics_as_one_job() {
-    let dir = scratch("jobs");
+    let dir = scratch("cli", "jobs");
     let sweep = write_sweep(&dir, &sweep_text(1, 200));
     let (one, two) = (dir.join("one"), dir.join("two"));
     assert!(
@@ -169,7 +136,7 @@ fn parallel_jobs_give_the_same_metrics_as_one_job() {
 
 #[test]
 fn shards_as_separate_processes_merge_into_the_whole_grid() {
-    let dir = scratch("shards");
+    let dir = scratch("cli", "shards");
     let sweep = write_sweep(&dir, &sweep_text(1, 200));
     let whole = dir.join("whole");
     assert!(
@@ -219,7 +186,7 @@ fn shards_as_separate_processes_merge_into_the_whole_grid() {
 
 #[test]
 fn killed_runs_resume_to_the_full_grid_without_duplicates() {
-    let dir = scratch("kill");
+    let dir = scratch("cli", "kill");
     let sweep = write_sweep(&dir, &sweep_text(2, 1200));
     let out = dir.join("out");
     // Kill at several points: during the first trial, and after some finished.
@@ -268,7 +235,7 @@ fn killed_runs_resume_to_the_full_grid_without_duplicates() {
 
 #[test]
 fn a_changed_sweep_file_is_refused_with_what_changed() {
-    let dir = scratch("changed");
+    let dir = scratch("cli", "changed");
     let sweep = write_sweep(&dir, &sweep_text(1, 100));
     let out = dir.join("out");
     assert!(
@@ -304,7 +271,7 @@ fn a_changed_sweep_file_is_refused_with_what_changed() {
 
 #[test]
 fn bad_input_is_one_line_with_exit_code_2_and_writes_nothing() {
-    let dir = scratch("bad");
+    let dir = scratch("cli", "bad");
     let good = sweep_text(1, 100);
     let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
         ("missing", String::new(), vec![], "cannot read"),
@@ -381,7 +348,7 @@ fn bad_input_is_one_line_with_exit_code_2_and_writes_nothing() {
 
 #[test]
 fn a_trial_killed_mid_way_resumes_from_its_last_epoch_exactly() {
-    let dir = scratch("ckpt");
+    let dir = scratch("cli", "ckpt");
     let text = sweep_text(3, 1500).replace("repeats = 2", "repeats = 1");
     let sweep = write_sweep(&dir, &text);
     let (whole, killed) = (dir.join("whole"), dir.join("killed"));

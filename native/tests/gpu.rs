@@ -5,13 +5,13 @@ use std::process::Command;
 
 use sweeplab_core::record::{TrialStatus, parse_jsonl};
 
-const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+mod common;
+
+use common::{BIN, scratch};
 
 #[test]
 fn backend_gpu_trains_on_a_wgpu_adapter_and_auto_skips_software_ones() {
-    let dir = std::env::temp_dir().join(format!("sweeplab-gpu-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("gpu", "backends");
     let sweep = dir.join("gpu.toml");
     std::fs::write(
         &sweep,

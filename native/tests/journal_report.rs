@@ -3,7 +3,7 @@
 //! by headless Chromium must be exactly one A4 page (checked with poppler's
 //! `pdfinfo` and `pdftotext`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,10 @@ use sweeplab_core::record::{EpochMetrics, SCHEMA_VERSION, TrialRecord, TrialStat
 use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{expand, sweep_id};
 
-const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+mod common;
+
+use common::{native, scratch, stderr, stdout};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 const HYPOTHESIS: &str = "BatchNorm tolerates dropout better than no normalisation.";
@@ -40,32 +43,6 @@ path = "model.norm"
 values = ["none", "batch"]
 "#
     )
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sweeplab-journal-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn native(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("MLFLOW_TRACKING_URI")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
 }
 
 fn ok(o: Output) -> Output {
@@ -167,7 +144,7 @@ fn one_page_text(dir: &Path) -> String {
 
 #[test]
 fn notes_conclusion_journal_and_a_one_page_report_of_a_real_sweep() {
-    let dir = scratch("real");
+    let dir = scratch("journal", "real");
     let sweep = dir.join("sweep.toml");
     std::fs::write(&sweep, sweep_text()).unwrap();
     let out = dir.join("out");
@@ -390,7 +367,7 @@ values = [{}]
 
 #[test]
 fn an_8x8_grid_with_long_names_and_a_long_conclusion_is_still_one_page() {
-    let dir = scratch("big");
+    let dir = scratch("journal", "big");
     let out = dir.join("out");
     let name = synthetic_big_sweep(&out);
     let out_s = out.to_str().unwrap();
@@ -453,7 +430,7 @@ fn an_8x8_grid_with_long_names_and_a_long_conclusion_is_still_one_page() {
 
 #[test]
 fn merge_carries_the_notes_of_every_shard_and_the_first_conclusion() {
-    let dir = scratch("merge");
+    let dir = scratch("journal", "merge");
     let (a, b) = (dir.join("a"), dir.join("b"));
     synthetic_big_sweep(&a);
     synthetic_big_sweep(&b);

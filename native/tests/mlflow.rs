@@ -4,12 +4,14 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+mod common;
+
+use common::{BIN, native, scratch};
 
 fn venv() -> PathBuf {
     let dir = std::env::var_os("SWEEPLAB_MLFLOW_VENV")
@@ -202,24 +204,9 @@ values = ["none", "batch"]
     path
 }
 
-fn native(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("MLFLOW_TRACKING_URI")
-        .output()
-        .unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sweeplab-mlflow-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates() {
-    let dir = scratch("export");
+    let dir = scratch("mlflow", "export");
     let port = free_port();
     let mut server = Server::start(&dir.join("server"), port);
     let uri = server.uri();
@@ -414,7 +401,7 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
 
 #[test]
 fn wrong_credentials_are_one_line_exit_2_before_any_training() {
-    let dir = scratch("auth");
+    let dir = scratch("mlflow", "auth");
     let server = Server::start_with(&dir.join("server"), free_port(), Some("s3cret-Admin-pw1"));
     let file = sweep(&dir, "mlflow-auth", 1);
     let out = dir.join("out");

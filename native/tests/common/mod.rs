@@ -1,0 +1,58 @@
+//! Helpers shared by the `native-sweep` integration tests: the binary, a
+//! scratch directory per test, the CLI run with a clean environment, and the
+//! records it wrote.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sweeplab_core::record::{TrialRecord, parse_jsonl};
+
+/// The `native-sweep` binary cargo built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_native-sweep");
+
+/// A fresh, empty directory `sweeplab-{suite}-{name}-{pid}` under the
+/// system's temporary directory.
+pub fn scratch(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sweeplab-{suite}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `text` to `dir/sweep.toml` and returns that path.
+pub fn write_sweep(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("sweep.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `native-sweep ARGS`, without the environment that would change what it
+/// does (Slurm / Kubernetes shard indices, an MLflow server).
+pub fn native(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("MLFLOW_TRACKING_URI")
+        .output()
+        .unwrap()
+}
+
+/// A process's standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// A process's standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// The trial records in `dir/trials.jsonl`, which must not end in a torn line.
+pub fn records(dir: &Path) -> Vec<TrialRecord> {
+    let text = std::fs::read_to_string(dir.join("trials.jsonl")).unwrap();
+    let parsed = parse_jsonl("trials.jsonl", &text).unwrap();
+    assert!(!parsed.torn_tail, "trials.jsonl ends with a torn line");
+    parsed.records
+}
