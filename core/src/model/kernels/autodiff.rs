@@ -10,8 +10,8 @@ use burn_flex::FlexTensor;
 use std::sync::Arc;
 
 use super::flex::{
-    contiguous, conv_forward, dims4, geometry, moments_of, normalisers, planes, pool_forward,
-    tensor, values,
+    contiguous, conv_forward, dims4, geometry, moments_of, norm_forward, normalisers, planes,
+    pool_forward, tensor, values,
 };
 use super::{CpuKernels, conv, norm, pool};
 
@@ -112,8 +112,7 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
         let gamma = contiguous(gamma.into_primitive());
         let beta = contiguous(beta.into_primitive());
         let n = normalisers(&contiguous(moments.into_primitive()), epsilon);
-        let out = norm::forward(values(&x), planes(&x), &n, values(&gamma), values(&beta));
-        let out = tensor(out, x.layout().shape().clone());
+        let out = norm_forward(&x, &gamma, &beta, &n);
         match prep {
             OpsKind::Tracked(prep) => prep.finish((x, gamma, Arc::new(n)), out),
             OpsKind::UnTracked(prep) => prep.finish(out),

@@ -1,6 +1,9 @@
 //! Stride-1, "same"-padded 2-d convolution, one sample at a time (im2col):
 //! a sample's patches `[c * k * k, h * w]` stay in cache, and its output,
 //! weight-gradient share and input gradient are one small matmul each.
+//! The backward pass re-gathers a sample's patches from the saved input
+//! (cheap, cache-resident) instead of keeping the whole batch's (7 MB for the
+//! reference CNN's second layer) alive until then.
 //! Samples run in parallel; the weight gradient is summed over fixed groups
 //! of samples in a fixed order, so results do not depend on the thread count.
 

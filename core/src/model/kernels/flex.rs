@@ -89,6 +89,17 @@ pub(super) fn normalisers(moments: &FlexTensor, epsilon: f64) -> Vec<[f32; 2]> {
     norm::normalisers(&m, epsilon)
 }
 
+/// Batch normalisation of contiguous `x` with per-channel `[mean, inv_std]`.
+pub(super) fn norm_forward(
+    x: &FlexTensor,
+    gamma: &FlexTensor,
+    beta: &FlexTensor,
+    n: &[[f32; 2]],
+) -> FlexTensor {
+    let out = norm::forward(values(x), planes(x), n, values(gamma), values(beta));
+    tensor(out, x.layout().shape().clone())
+}
+
 impl CpuKernels for Flex {
     fn channel_moments(x: FlexTensor) -> FlexTensor {
         moments_of(&contiguous(x))
@@ -103,8 +114,7 @@ impl CpuKernels for Flex {
     ) -> FlexTensor {
         let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
         let n = normalisers(&contiguous(moments), epsilon);
-        let out = norm::forward(values(&x), planes(&x), &n, values(&gamma), values(&beta));
-        tensor(out, x.layout().shape().clone())
+        norm_forward(&x, &gamma, &beta, &n)
     }
 
     fn max_pool2x2(x: FlexTensor, relu: bool) -> FlexTensor {

@@ -22,10 +22,11 @@ impl Planes {
         (self.batch * self.pixels) as f64
     }
 
-    /// Sum of `f(n, plane)` over the planes of channel `c`, in f64.
-    fn channel_sum(&self, c: usize, f: impl Fn(usize, usize) -> f64) -> f64 {
+    /// Sum of `f(start)` over the planes of channel `c` (`start`: the
+    /// plane's first index), in f64.
+    fn channel_sum(&self, c: usize, f: impl Fn(usize) -> f64) -> f64 {
         (0..self.batch)
-            .map(|n| f(n, (n * self.channels + c) * self.pixels))
+            .map(|n| f((n * self.channels + c) * self.pixels))
             .sum()
     }
 }
@@ -55,10 +56,10 @@ pub fn moments(x: &[f32], s: Planes) -> Vec<[f32; 2]> {
     let mut out = vec![[0.0f32; 2]; s.channels];
     for_each_chunk(&mut out, 1, |c, slot| {
         let plane = |at: usize| &x[at..at + s.pixels];
-        let sum = s.channel_sum(c, |_, at| lane_sum(plane(at), plane(at), |v, _| v));
+        let sum = s.channel_sum(c, |at| lane_sum(plane(at), plane(at), |v, _| v));
         let mean = sum / s.per_channel();
         let m = mean as f32;
-        let sq = s.channel_sum(c, |_, at| {
+        let sq = s.channel_sum(c, |at| {
             lane_sum(plane(at), plane(at), |v, _| (v - m) * (v - m))
         });
         slot[0] = [m, (sq / s.per_channel()) as f32];
@@ -106,8 +107,8 @@ pub fn backward(
             |at: usize| &dy[at..at + s.pixels],
             |at: usize| &x[at..at + s.pixels],
         );
-        let dbeta = s.channel_sum(c, |_, at| lane_sum(g(at), v(at), |g, _| g));
-        let dgamma = s.channel_sum(c, |_, at| {
+        let dbeta = s.channel_sum(c, |at| lane_sum(g(at), v(at), |g, _| g));
+        let dgamma = s.channel_sum(c, |at| {
             lane_sum(g(at), v(at), |g, v| g * (v - mean)) * inv_std as f64
         });
         out[0] = [dbeta as f32, dgamma as f32];
