@@ -13,7 +13,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::nn::{BatchNorm, PaddingConfig2d};
 use burn::prelude::*;
 
-use super::kernels;
+use super::{gpu, kernels};
 
 /// Whether `device` is Burn's CPU backend (flex), with or without autodiff.
 pub fn on_flex(device: &Device) -> bool {
@@ -25,7 +25,7 @@ pub fn on_flex(device: &Device) -> bool {
 
 /// Whether `conv` is one this module computes itself: square odd kernel,
 /// "same" padding, stride 1, no dilation, no groups.
-fn supported(conv: &Conv2d) -> bool {
+pub(super) fn supported(conv: &Conv2d) -> bool {
     let [k, k2] = conv.kernel_size;
     let p = k / 2;
     let same = match conv.padding {
@@ -41,12 +41,14 @@ fn supported(conv: &Conv2d) -> bool {
         && conv.groups == 1
 }
 
-/// `conv.forward(x)`; on flex, when `conv` is [`supported`], sweeplab's
-/// im2col kernel: forward, weight gradient and input gradient are one matmul
-/// each over the whole batch, and the first layer (input needs no gradient)
-/// skips the input gradient.
+/// `conv.forward(x)`; when `conv` is [`supported`], on flex sweeplab's im2col
+/// kernel (forward, weight gradient and input gradient are one matmul each
+/// over the whole batch, and the first layer, whose input needs no gradient,
+/// skips the input gradient), and in the browser on WebGPU sweeplab's blocked
+/// kernels (`super::gpu`).
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    if !(supported(conv) && kernels::applies(&x)) {
+    let (cpu, gpu) = (kernels::applies(&x), gpu::applies(&x));
+    if !(supported(conv) && (cpu || gpu)) {
         return conv.forward(x);
     }
     let weight = conv.weight.val();
@@ -54,18 +56,23 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         Some(b) => b.val(),
         None => Tensor::zeros([weight.dims()[0]], &x.device()),
     };
-    kernels::conv2d_same(x, weight, bias)
+    if cpu {
+        kernels::conv2d_same(x, weight, bias)
+    } else {
+        gpu::conv2d_same(x, weight, bias)
+    }
 }
 
 /// Whether `pool` on `x` is 2x2 max pooling with stride 2 and no padding on
-/// flex, which [`max_pool`] computes with sweeplab's kernel.
+/// flex or in the browser on WebGPU, which [`max_pool`] computes with
+/// sweeplab's kernels.
 pub fn max_pool_applies(pool: &MaxPool2d, x: &Tensor<4>) -> bool {
     pool.kernel_size == [2, 2]
         && pool.stride == [2, 2]
         && pool.dilation == [1, 1]
         && matches!(pool.padding, PaddingConfig2d::Valid)
         && !pool.ceil_mode
-        && kernels::applies(x)
+        && (kernels::applies(x) || gpu::applies(x))
 }
 
 /// `pool.forward(x)`, after a ReLU when `relu` is set; where
@@ -74,7 +81,11 @@ pub fn max_pool_applies(pool: &MaxPool2d, x: &Tensor<4>) -> bool {
 /// reference CNN's first pool at batch 64).
 pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     if max_pool_applies(pool, &x) {
-        return kernels::max_pool2x2(x, relu);
+        return if kernels::applies(&x) {
+            kernels::max_pool2x2(x, relu)
+        } else {
+            gpu::max_pool2x2(x, relu)
+        };
     }
     let x = if relu {
         burn::tensor::activation::relu(x)

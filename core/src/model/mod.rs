@@ -7,6 +7,7 @@ pub use blocks::{DropoutSeeds, SeededDropout};
 mod cnn;
 pub mod cpu;
 mod dense;
+mod gpu;
 mod kernels;
 mod rnn;
 
