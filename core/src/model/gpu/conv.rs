@@ -25,12 +25,12 @@ use super::GpuKernels;
 
 /// Output channels per invocation: the largest of 4, 2, 1 dividing `c_out`.
 pub(super) fn channel_block(c_out: usize) -> usize {
-    [4, 2, 1].into_iter().find(|b| c_out % b == 0).unwrap_or(1)
+    [4, 2, 1].into_iter().find(|b| c_out.is_multiple_of(*b)).unwrap_or(1)
 }
 
 /// Pixels per invocation along a row: the largest divisor of `w` up to 16.
 pub(super) fn pixel_block(w: usize) -> usize {
-    (1..=w.min(16)).rev().find(|p| w % p == 0).unwrap_or(1)
+    (1..=w.min(16)).rev().find(|p| w.is_multiple_of(*p)).unwrap_or(1)
 }
 
 /// Rows per weight-gradient chunk: the most (a divisor of `h`) that still
@@ -39,7 +39,7 @@ pub(super) fn pixel_block(w: usize) -> usize {
 pub(super) fn chunk_rows(batch: usize, h: usize, per_chunk: usize) -> usize {
     (1..=h)
         .rev()
-        .filter(|r| h % r == 0)
+        .filter(|r| h.is_multiple_of(*r))
         .find(|r| batch * (h / r) * per_chunk >= 4096)
         .unwrap_or(1)
 }

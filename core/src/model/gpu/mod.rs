@@ -63,9 +63,7 @@ pub trait GpuKernels: burn::backend::Backend {
 /// browser build. Natively Burn autotunes its convolutions on the real
 /// adapter, which these kernels were not measured against.
 pub fn applies<const D: usize>(x: &Tensor<D>) -> bool {
-    (cfg!(target_arch = "wasm32") || std::env::var_os("SWEEPLAB_GPU_KERNELS").is_some())
-        && x.dtype() == burn::tensor::DType::F32
-        && on_cube(&x.device())
+    cfg!(target_arch = "wasm32") && x.dtype() == burn::tensor::DType::F32 && on_cube(&x.device())
 }
 
 /// Whether `device` is Burn's cubecl backend (wgpu), with or without autodiff.
