@@ -10,7 +10,7 @@
 use burn::backend::DispatchDevice;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
-use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
 use burn::prelude::*;
 
 use super::{gpu, kernels};
@@ -63,6 +63,19 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
+/// `linear.forward(x)`; in the browser on WebGPU, sweeplab's tiled matrix
+/// product (`super::gpu`) plus the bias.
+pub fn linear(linear: &Linear, x: Tensor<2>) -> Tensor<2> {
+    if !gpu::applies(&x) {
+        return linear.forward(x);
+    }
+    let y = gpu::matmul(x, linear.weight.val());
+    match &linear.bias {
+        Some(bias) => y + bias.val().unsqueeze(),
+        None => y,
+    }
+}
+
 /// Whether `pool` on `x` is 2x2 max pooling with stride 2 and no padding on
 /// flex or in the browser on WebGPU, which [`max_pool`] computes with
 /// sweeplab's kernels.
@@ -95,27 +108,30 @@ pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     pool.forward(x)
 }
 
-/// `norm.forward(x)`; in training on flex, sweeplab's kernel over a
-/// `[batch, channels, pixels]` view (statistics, normalisation and backward
-/// in one pass each), with the running statistics updated as Burn does
-/// (momentum, biased variance).
+/// `norm.forward(x)`; in training on flex (and in the browser on WebGPU),
+/// sweeplab's kernels over a `[batch, channels, pixels]` view (statistics,
+/// normalisation and backward in one pass each), with the running
+/// statistics updated as Burn does (momentum, biased variance).
 pub fn batch_norm<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
-    if !(device.is_autodiff() && norm.training.is_enabled() && kernels::applies(&x)) {
+    let (cpu, gpu) = (kernels::applies(&x), gpu::applies(&x));
+    if !(device.is_autodiff() && norm.training.is_enabled() && (cpu || gpu)) {
         return norm.forward(x);
     }
     let dims = x.dims();
     let (b, c) = (dims[0], dims[1]);
     let pixels = dims[2..].iter().product::<usize>();
     let x3 = x.reshape([b, c, pixels]);
-    let moments = kernels::channel_moments(x3.clone());
-    let out = kernels::batch_norm_train(
-        x3,
-        norm.gamma.val(),
-        norm.beta.val(),
-        moments.clone(),
-        norm.epsilon,
-    );
+    let (gamma, beta) = (norm.gamma.val(), norm.beta.val());
+    let (moments, out) = if cpu {
+        let moments = kernels::channel_moments(x3.clone());
+        let out = kernels::batch_norm_train(x3, gamma, beta, moments.clone(), norm.epsilon);
+        (moments, out)
+    } else {
+        let moments = gpu::channel_moments(x3.clone());
+        let out = gpu::batch_norm_train(x3, gamma, beta, moments.clone(), norm.epsilon);
+        (moments, out)
+    };
     let [mean, var] = [0, 1].map(|i| moments.clone().slice([0..c, i..i + 1]).reshape([c]));
 
     let m = norm.momentum;

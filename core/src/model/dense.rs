@@ -58,7 +58,7 @@ impl DenseStack {
     /// Logits `[batch, classes]` from features `[batch, inputs]`.
     pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
         for layer in &self.layers {
-            x = layer.linear.forward(x);
+            x = super::cpu::linear(&layer.linear, x);
             if let Some(norm) = &layer.norm {
                 x = norm.forward(x);
             }
@@ -67,7 +67,7 @@ impl DenseStack {
                 x = dropout.forward(x);
             }
         }
-        self.head.forward(x)
+        super::cpu::linear(&self.head, x)
     }
 }
 

@@ -8,6 +8,8 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::{Autodiff, Cube, TensorMetadata, tensor::FloatTensor};
 
+use burn::tensor::Slice;
+
 use super::GpuKernels;
 
 /// Backward of [`GpuKernels::conv2d_same_gpu`]: the weight gradient by the
@@ -63,7 +65,142 @@ impl Backward<Cube, 1> for MaxPoolBackward {
     }
 }
 
+/// Backward of [`GpuKernels::batch_norm_train_gpu`]: `beta` and `gamma` get
+/// the per-channel sums, `x` the full gradient through the batch
+/// statistics; the moments get none (they are an input computed without a
+/// gradient, and their effect is inside `x`'s).
+#[derive(Debug)]
+struct BatchNormBackward;
+
+impl Backward<Cube, 4> for BatchNormBackward {
+    /// Input, gamma, moments, epsilon.
+    type State = (FloatTensor<Cube>, FloatTensor<Cube>, FloatTensor<Cube>, f64);
+
+    fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_gamma, node_beta, _] = ops.parents;
+        let grad = grads.consume::<Cube>(&ops.node);
+        let (x, gamma, moments, eps) = ops.state;
+        let c = gamma.shape()[0];
+        let sums = Cube::batch_norm_grad_sums(x.clone(), grad.clone(), moments.clone(), eps);
+        let column = |i: usize| {
+            let col = Cube::float_slice(sums.clone(), &[Slice::from(0..c), Slice::from(i..i + 1)]);
+            Cube::float_reshape(col, [c].into())
+        };
+        if let Some(node) = node_beta {
+            grads.register::<Cube>(node.id, column(0));
+        }
+        if let Some(node) = node_gamma {
+            grads.register::<Cube>(node.id, column(1));
+        }
+        if let Some(node) = node_x {
+            let dx = Cube::batch_norm_input_grad(x, grad, gamma, moments, sums, eps);
+            grads.register::<Cube>(node.id, dx);
+        }
+    }
+}
+
+/// Backward of [`GpuKernels::matmul_gpu`]: `grad * b^T` and `a^T * grad`,
+/// the transposes as views.
+#[derive(Debug)]
+struct MatmulBackward;
+
+impl Backward<Cube, 2> for MatmulBackward {
+    /// Both operands.
+    type State = (FloatTensor<Cube>, FloatTensor<Cube>);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_a, node_b] = ops.parents;
+        let grad = grads.consume::<Cube>(&ops.node);
+        let (a, b) = ops.state;
+        if let Some(node) = node_a {
+            let da = Cube::matmul_gpu(grad.clone(), Cube::float_swap_dims(b, 0, 1));
+            grads.register::<Cube>(node.id, da);
+        }
+        if let Some(node) = node_b {
+            grads.register::<Cube>(
+                node.id,
+                Cube::matmul_gpu(Cube::float_swap_dims(a, 0, 1), grad),
+            );
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> GpuKernels for Autodiff<Cube, C> {
+    fn matmul_gpu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {
+        let prep = MatmulBackward
+            .prepare::<C>([a.node(), b.node()])
+            .compute_bound()
+            .stateful();
+        let (a, b) = (a.into_primitive(), b.into_primitive());
+        let out = Cube::matmul_gpu(a.clone(), b.clone());
+        match prep {
+            OpsKind::Tracked(prep) => prep.finish((a, b), out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+
+    fn channel_moments_gpu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        FloatTensor::<Self>::new(Cube::channel_moments_gpu(x.into_primitive()))
+    }
+
+    fn batch_norm_train_gpu(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self> {
+        let prep = BatchNormBackward
+            .prepare::<C>([x.node(), gamma.node(), beta.node(), moments.node()])
+            .compute_bound()
+            .stateful();
+        let (x, gamma) = (x.into_primitive(), gamma.into_primitive());
+        let moments = moments.into_primitive();
+        let out = Cube::batch_norm_train_gpu(
+            x.clone(),
+            gamma.clone(),
+            beta.into_primitive(),
+            moments.clone(),
+            epsilon,
+        );
+        match prep {
+            OpsKind::Tracked(prep) => prep.finish((x, gamma, moments, epsilon), out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+
+    fn batch_norm_grad_sums(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self> {
+        FloatTensor::<Self>::new(Cube::batch_norm_grad_sums(
+            x.into_primitive(),
+            grad.into_primitive(),
+            moments.into_primitive(),
+            epsilon,
+        ))
+    }
+
+    fn batch_norm_input_grad(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        sums: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self> {
+        FloatTensor::<Self>::new(Cube::batch_norm_input_grad(
+            x.into_primitive(),
+            grad.into_primitive(),
+            gamma.into_primitive(),
+            moments.into_primitive(),
+            sums.into_primitive(),
+            epsilon,
+        ))
+    }
+
     fn max_pool2x2_gpu(x: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
         match MaxPoolBackward
             .prepare::<C>([x.node()])

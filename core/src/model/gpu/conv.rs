@@ -1,5 +1,5 @@
-//! The convolution kernels (CubeCL, compiled to WGSL) and
-//! [`GpuKernels`] for Burn's cubecl backend.
+//! The convolution kernels (CubeCL, compiled to WGSL) for Burn's cubecl
+//! backend.
 //!
 //! Forward: one invocation computes `PX` neighbouring pixels of one output
 //! row for `CB` output channels. Per input channel and kernel row it loads
@@ -21,16 +21,20 @@ use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
 use cubecl::{CubeDim, calculate_cube_count_elemwise};
 
-use super::GpuKernels;
-
 /// Output channels per invocation: the largest of 4, 2, 1 dividing `c_out`.
 pub(super) fn channel_block(c_out: usize) -> usize {
-    [4, 2, 1].into_iter().find(|b| c_out.is_multiple_of(*b)).unwrap_or(1)
+    [4, 2, 1]
+        .into_iter()
+        .find(|b| c_out.is_multiple_of(*b))
+        .unwrap_or(1)
 }
 
 /// Pixels per invocation along a row: the largest divisor of `w` up to 16.
 pub(super) fn pixel_block(w: usize) -> usize {
-    (1..=w.min(16)).rev().find(|p| w.is_multiple_of(*p)).unwrap_or(1)
+    (1..=w.min(16))
+        .rev()
+        .find(|p| w.is_multiple_of(*p))
+        .unwrap_or(1)
 }
 
 /// Rows per weight-gradient chunk: the most (a divisor of `h`) that still
@@ -231,87 +235,79 @@ pub(super) fn geometry(tensor: &CubeTensor, units: usize) -> (CubeCount, CubeDim
     (count, dim)
 }
 
-impl GpuKernels for CubeBackend {
-    fn conv2d_same_gpu(x: CubeTensor, weight: CubeTensor, bias: CubeTensor) -> CubeTensor {
-        let (x, weight, bias) = (
-            into_contiguous(x),
-            into_contiguous(weight),
-            into_contiguous(bias),
+/// The convolution of `x` with `weight` plus `bias`.
+pub(super) fn forward(x: CubeTensor, weight: CubeTensor, bias: CubeTensor) -> CubeTensor {
+    let (x, weight, bias) = (
+        into_contiguous(x),
+        into_contiguous(weight),
+        into_contiguous(bias),
+    );
+    let [batch, _, h, w] = x.shape().dims();
+    let [c_out, _, k, _] = weight.shape().dims();
+    let out = empty_device_dtype(
+        x.client.clone(),
+        x.device.clone(),
+        conv_output_shape(&x.shape(), &weight.shape()),
+        x.dtype,
+    );
+    let (px, cb) = (pixel_block(w), channel_block(c_out));
+    let (count, dim) = geometry(&x, batch * (c_out / cb) * h * (w / px));
+    let dtype = burn::backend::cubecl::dtype_to_storage_type(x.dtype);
+    // SAFETY: every index the kernel reads or writes is inside the
+    // contiguous tensors' bounds (checked against their shapes).
+    unsafe {
+        conv_forward_kernel::launch_unchecked(
+            &x.client,
+            count,
+            dim,
+            x.clone().into_tensor_arg(),
+            weight.into_tensor_arg(),
+            bias.into_tensor_arg(),
+            out.clone().into_tensor_arg(),
+            k,
+            px,
+            cb,
+            dtype,
         );
-        let [batch, _, h, w] = x.shape().dims();
-        let [c_out, _, k, _] = weight.shape().dims();
-        let out = empty_device_dtype(
-            x.client.clone(),
-            x.device.clone(),
-            conv_output_shape(&x.shape(), &weight.shape()),
-            x.dtype,
+    }
+    out
+}
+
+/// The weight gradient from the input `x` and the output gradient `grad`.
+pub(super) fn weight_grad(x: CubeTensor, grad: CubeTensor, k: usize) -> CubeTensor {
+    let (x, grad) = (into_contiguous(x), into_contiguous(grad));
+    let [batch, c_in, h, w] = x.shape().dims();
+    let c_out = grad.shape()[1];
+    let (px, cb) = (pixel_block(w), channel_block(c_out));
+    let rows = chunk_rows(batch, h, (c_out / cb) * c_in);
+    let chunks = batch * (h / rows);
+    let partial = empty_device_dtype(
+        x.client.clone(),
+        x.device.clone(),
+        Shape::from([chunks, c_out * c_in * k * k]),
+        x.dtype,
+    );
+    let (count, dim) = geometry(&x, chunks * (c_out / cb) * c_in);
+    let dtype = burn::backend::cubecl::dtype_to_storage_type(x.dtype);
+    // SAFETY: as in `conv2d_same_gpu`.
+    unsafe {
+        conv_weight_grad_kernel::launch_unchecked(
+            &x.client,
+            count,
+            dim,
+            x.clone().into_tensor_arg(),
+            grad.into_tensor_arg(),
+            partial.clone().into_tensor_arg(),
+            rows,
+            k,
+            px,
+            cb,
+            dtype,
         );
-        let (px, cb) = (pixel_block(w), channel_block(c_out));
-        let (count, dim) = geometry(&x, batch * (c_out / cb) * h * (w / px));
-        let dtype = burn::backend::cubecl::dtype_to_storage_type(x.dtype);
-        // SAFETY: every index the kernel reads or writes is inside the
-        // contiguous tensors' bounds (checked against their shapes).
-        unsafe {
-            conv_forward_kernel::launch_unchecked(
-                &x.client,
-                count,
-                dim,
-                x.clone().into_tensor_arg(),
-                weight.into_tensor_arg(),
-                bias.into_tensor_arg(),
-                out.clone().into_tensor_arg(),
-                k,
-                px,
-                cb,
-                dtype,
-            );
-        }
-        out
     }
-
-    fn conv2d_same_weight_grad(x: CubeTensor, grad: CubeTensor, k: usize) -> CubeTensor {
-        let (x, grad) = (into_contiguous(x), into_contiguous(grad));
-        let [batch, c_in, h, w] = x.shape().dims();
-        let c_out = grad.shape()[1];
-        let (px, cb) = (pixel_block(w), channel_block(c_out));
-        let rows = chunk_rows(batch, h, (c_out / cb) * c_in);
-        let chunks = batch * (h / rows);
-        let partial = empty_device_dtype(
-            x.client.clone(),
-            x.device.clone(),
-            Shape::from([chunks, c_out * c_in * k * k]),
-            x.dtype,
-        );
-        let (count, dim) = geometry(&x, chunks * (c_out / cb) * c_in);
-        let dtype = burn::backend::cubecl::dtype_to_storage_type(x.dtype);
-        // SAFETY: as in `conv2d_same_gpu`.
-        unsafe {
-            conv_weight_grad_kernel::launch_unchecked(
-                &x.client,
-                count,
-                dim,
-                x.clone().into_tensor_arg(),
-                grad.into_tensor_arg(),
-                partial.clone().into_tensor_arg(),
-                rows,
-                k,
-                px,
-                cb,
-                dtype,
-            );
-        }
-        let summed = CubeBackend::float_sum_dim(partial, 0);
-        CubeBackend::float_reshape(
-            summed,
-            weight_grad_shape(&x.shape(), &Shape::from([batch, c_out, h, w]), &k),
-        )
-    }
-
-    fn max_pool2x2_gpu(x: CubeTensor, relu: bool) -> CubeTensor {
-        super::pool::forward(x, relu)
-    }
-
-    fn max_pool2x2_backward(x: CubeTensor, grad: CubeTensor, relu: bool) -> CubeTensor {
-        super::pool::backward(x, grad, relu)
-    }
+    let summed = CubeBackend::float_sum_dim(partial, 0);
+    CubeBackend::float_reshape(
+        summed,
+        weight_grad_shape(&x.shape(), &Shape::from([batch, c_out, h, w]), &k),
+    )
 }

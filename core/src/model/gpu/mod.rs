@@ -14,12 +14,17 @@
 
 mod autodiff;
 mod conv;
+mod cube;
+mod matmul;
+mod norm;
 mod pool;
 
 use burn::backend::{Dispatch, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
 
 pub use conv::{conv_output_shape, weight_grad_shape};
+pub use matmul::matmul_shape;
+pub use norm::channel_pairs_shape;
 pub use pool::pool_output_shape;
 
 /// Convolutions computed by sweeplab's own WebGPU kernels.
@@ -57,6 +62,51 @@ pub trait GpuKernels: burn::backend::Backend {
         grad: FloatTensor<Self>,
         relu: bool,
     ) -> FloatTensor<Self>;
+
+    /// Per-channel `[mean, biased variance]` of `[batch, channels, pixels]`
+    /// as `[channels, 2]`; never differentiated.
+    #[fusion(dtype = x, shape = channel_pairs_shape(x))]
+    fn channel_moments_gpu(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// Batch normalisation of `[batch, channels, pixels]` with the batch's
+    /// `moments` (from [`GpuKernels::channel_moments_gpu`]), scale `gamma`
+    /// and shift `beta` (`[channels]`).
+    #[fusion(dtype = x, shape = x)]
+    fn batch_norm_train_gpu(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self>;
+
+    /// Per-channel `[sum grad, sum grad * x_hat]` of the normalisation's
+    /// output gradient `grad`, as `[channels, 2]`: the gradients of `beta`
+    /// and `gamma`; never differentiated.
+    #[fusion(dtype = x, shape = channel_pairs_shape(x))]
+    fn batch_norm_grad_sums(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self>;
+
+    /// Gradient of [`GpuKernels::batch_norm_train_gpu`] with respect to `x`
+    /// (through the batch statistics too), from `grad` and its `sums`
+    /// ([`GpuKernels::batch_norm_grad_sums`]); never differentiated.
+    #[fusion(dtype = x, shape = x)]
+    fn batch_norm_input_grad(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        moments: FloatTensor<Self>,
+        sums: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self>;
+
+    /// Matrix product of `a` `[m, k]` and `b` `[k, n]`.
+    #[fusion(dtype = a, shape = matmul_shape(a, b))]
+    fn matmul_gpu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
 /// Whether the kernels can take `x`: `f32` on a cubecl (wgpu) device, in the
@@ -80,6 +130,41 @@ pub fn max_pool2x2(x: Tensor<4>, relu: bool) -> Tensor<4> {
     Tensor::from_dispatch(<Dispatch as GpuKernels>::max_pool2x2_gpu(
         x.into_dispatch(),
         relu,
+    ))
+}
+
+/// Matrix product of `a` `[m, k]` and `b` `[k, n]` on a cubecl device, with
+/// its gradients.
+pub fn matmul(a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as GpuKernels>::matmul_gpu(
+        a.into_dispatch(),
+        b.into_dispatch(),
+    ))
+}
+
+/// Per-channel `[mean, biased variance]` of `[batch, channels, pixels]`, as
+/// `[channels, 2]`, without a gradient, on a cubecl device.
+pub fn channel_moments(x: Tensor<3>) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as GpuKernels>::channel_moments_gpu(
+        x.into_dispatch(),
+    ))
+}
+
+/// Batch normalisation of `[batch, channels, pixels]` with the batch's
+/// `moments` ([`channel_moments`]), with its gradients, on a cubecl device.
+pub fn batch_norm_train(
+    x: Tensor<3>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    moments: Tensor<2>,
+    epsilon: f64,
+) -> Tensor<3> {
+    Tensor::from_dispatch(<Dispatch as GpuKernels>::batch_norm_train_gpu(
+        x.into_dispatch(),
+        gamma.into_dispatch(),
+        beta.into_dispatch(),
+        moments.into_dispatch(),
+        epsilon,
     ))
 }
 
@@ -193,6 +278,49 @@ mod tests {
             &Device::wgpu(DeviceKind::DefaultDevice),
         );
         close(max_pool2x2(plain.clone(), false), pool.forward(plain));
+    }
+
+    #[test]
+    fn batch_norm_matches_burn_in_value_and_gradients() {
+        let device = device();
+        // Planes of 12 pixels (runs of 4) and of 7 (runs of 1).
+        for [h, w] in [[4, 3], [7, 1]] {
+            let norm = burn::nn::BatchNormConfig::new(5).init(&device);
+            let x = Tensor::<4>::random([6, 5, h, w], Distribution::Normal(2.0, 3.0), &device)
+                .require_grad();
+            let weigh = Tensor::<4>::random([6, 5, h, w], Distribution::Default, &device);
+            let x3 = x.clone().reshape([6, 5, h * w]);
+            let moments = channel_moments(x3.clone());
+            let ours =
+                batch_norm_train(x3, norm.gamma.val(), norm.beta.val(), moments, norm.epsilon)
+                    .reshape([6, 5, h, w]);
+            let theirs = norm.forward(x.clone());
+            close(ours.clone(), theirs.clone());
+            let ga = (ours * weigh.clone()).sum().backward();
+            let gb = (theirs * weigh).sum().backward();
+            close(x.grad(&ga).unwrap(), x.grad(&gb).unwrap());
+            close(norm.gamma.grad(&ga).unwrap(), norm.gamma.grad(&gb).unwrap());
+            close(norm.beta.grad(&ga).unwrap(), norm.beta.grad(&gb).unwrap());
+        }
+    }
+
+    #[test]
+    fn matmul_matches_burn_in_value_and_gradients() {
+        let device = device();
+        // The reference CNN's dense layer, and sizes that leave partial
+        // 4x4 blocks.
+        for [m, k, n] in [[64, 1568, 64], [5, 3, 7]] {
+            let a = Tensor::<2>::random([m, k], Distribution::Default, &device).require_grad();
+            let b = Tensor::<2>::random([k, n], Distribution::Default, &device).require_grad();
+            let weigh = Tensor::<2>::random([m, n], Distribution::Default, &device);
+            let ours = matmul(a.clone() * 1.0, b.clone() * 1.0);
+            let theirs = (a.clone() * 1.0).matmul(b.clone() * 1.0);
+            close(ours.clone(), theirs.clone());
+            let ga = (ours * weigh.clone()).sum().backward();
+            let gb = (theirs * weigh).sum().backward();
+            close(a.grad(&ga).unwrap(), a.grad(&gb).unwrap());
+            close(b.grad(&ga).unwrap(), b.grad(&gb).unwrap());
+        }
     }
 
     #[test]
