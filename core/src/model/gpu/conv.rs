@@ -59,6 +59,30 @@ pub fn weight_grad_shape(x: &Shape, grad: &Shape, k: &usize) -> Shape {
     Shape::from([grad[1], x[1], *k, *k])
 }
 
+/// Loads the `row.len()` inputs of one input row (starting at `row_base`)
+/// that a segment starting at column `x0` reads, zero outside the row (the
+/// "same" padding of a `k`-wide kernel).
+#[cube]
+fn load_row<F: Float>(
+    x: &Tensor<F>,
+    row: &mut Array<F>,
+    row_base: usize,
+    x0: usize,
+    w: usize,
+    #[comptime] k: usize,
+) {
+    let pad = comptime![k / 2];
+    #[unroll]
+    for j in 0..row.len() {
+        let col = x0 + j;
+        let mut v = F::new(0.0);
+        if col >= pad && col < w + pad {
+            v = x[row_base + col - pad];
+        }
+        row[j] = v;
+    }
+}
+
 #[cube(launch_unchecked)]
 fn conv_forward_kernel<F: Float>(
     x: &Tensor<F>,
@@ -106,16 +130,7 @@ fn conv_forward_kernel<F: Float>(
         #[unroll]
         for ky in 0..k {
             if y + ky >= pad && y + ky < h + pad {
-                let row_base = x_base + (y + ky - pad) * w;
-                #[unroll]
-                for j in 0..comptime![px + k - 1] {
-                    let col = x0 + j;
-                    let mut v = F::new(0.0);
-                    if col >= pad && col < w + pad {
-                        v = x[row_base + col - pad];
-                    }
-                    row[j] = v;
-                }
+                load_row(x, &mut row, x_base + (y + ky - pad) * w, x0, w, k);
                 #[unroll]
                 for kx in 0..k {
                     #[unroll]
@@ -192,16 +207,7 @@ fn conv_weight_grad_kernel<F: Float>(
             #[unroll]
             for ky in 0..k {
                 if y + ky >= pad && y + ky < h + pad {
-                    let row_base = x_base + (y + ky - pad) * w;
-                    #[unroll]
-                    for j in 0..comptime![px + k - 1] {
-                        let col = x0 + j;
-                        let mut v = F::new(0.0);
-                        if col >= pad && col < w + pad {
-                            v = x[row_base + col - pad];
-                        }
-                        row[j] = v;
-                    }
+                    load_row(x, &mut row, x_base + (y + ky - pad) * w, x0, w, k);
                     #[unroll]
                     for kx in 0..k {
                         #[unroll]

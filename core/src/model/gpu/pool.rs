@@ -20,6 +20,18 @@ pub fn pool_output_shape(x: &Shape) -> Shape {
     Shape::from([x[0], x[1], x[2] / 2, x[3] / 2])
 }
 
+/// Index in `x` of the top-left input of output `pos`'s 2x2 window, for a
+/// pooled output of `ho x wo` planes.
+#[cube]
+fn window_start<F: Float>(x: &Tensor<F>, pos: usize, ho: usize, wo: usize) -> usize {
+    let (h, w) = (x.shape(2), x.shape(3));
+    let ox = pos % wo;
+    let rest = pos / wo;
+    let oy = rest % ho;
+    let plane = rest / ho;
+    plane * h * w + 2 * oy * w + 2 * ox
+}
+
 #[cube(launch_unchecked)]
 fn max_pool_kernel<F: Float>(
     x: &Tensor<F>,
@@ -30,13 +42,8 @@ fn max_pool_kernel<F: Float>(
     if ABSOLUTE_POS >= out.len() {
         terminate!();
     }
-    let (h, w) = (x.shape(2), x.shape(3));
-    let (ho, wo) = (out.shape(2), out.shape(3));
-    let ox = ABSOLUTE_POS % wo;
-    let rest = ABSOLUTE_POS / wo;
-    let oy = rest % ho;
-    let plane = rest / ho;
-    let i = plane * h * w + 2 * oy * w + 2 * ox;
+    let w = x.shape(3);
+    let i = window_start(x, ABSOLUTE_POS, out.shape(2), out.shape(3));
     let mut m = F::max(F::max(x[i], x[i + 1]), F::max(x[i + w], x[i + w + 1]));
     if relu {
         m = F::max(m, F::new(0.0));
@@ -55,13 +62,8 @@ fn max_pool_backward_kernel<F: Float>(
     if ABSOLUTE_POS >= grad.len() {
         terminate!();
     }
-    let (h, w) = (x.shape(2), x.shape(3));
-    let (ho, wo) = (grad.shape(2), grad.shape(3));
-    let ox = ABSOLUTE_POS % wo;
-    let rest = ABSOLUTE_POS / wo;
-    let oy = rest % ho;
-    let plane = rest / ho;
-    let i = plane * h * w + 2 * oy * w + 2 * ox;
+    let w = x.shape(3);
+    let i = window_start(x, ABSOLUTE_POS, grad.shape(2), grad.shape(3));
     let (a, b, c, d) = (x[i], x[i + 1], x[i + w], x[i + w + 1]);
     // The first maximum in reading order wins, as in Burn's pooling.
     let mut best = a;
