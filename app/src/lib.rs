@@ -12,6 +12,7 @@
 pub mod browser;
 pub mod protocol;
 pub mod runner;
+pub mod startup;
 pub mod store;
 pub mod sweep_entry;
 pub mod ui;

@@ -48,6 +48,8 @@ export async function launch({ webgpu }) {
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader');
   else args.push('--disable-features=WebGPU');
+  // Extra flags for profiling, e.g. CHROMIUM_FLAGS=--js-flags=--perf-basic-prof.
+  if (process.env.CHROMIUM_FLAGS) args.push(...process.env.CHROMIUM_FLAGS.split(' '));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
