@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
-  artifacts, runNativeSweep,
+  artifacts, runNativeSweep, dist,
 } from './harness.js';
 
 let server;
@@ -24,6 +24,19 @@ function assertHeatmapMatches(cells, jsonl, expectCells) {
     assert.ok(Math.abs(c.mean - want) < 1e-5, `cell ${c.x}|${c.y}: heatmap ${c.mean}, records ${want}`);
   }
 }
+
+// Without an explicit call to __wasm_call_ctors, wasm-ld wraps every export
+// of a binary in one (`NAME.command_export`), so each call from JavaScript
+// into wasm re-ran CubeCL's thousands of static constructors: most of a
+// WebGPU training step's host time (BENCHMARKS.md). The dev build keeps
+// function names, which is what this reads.
+test('both wasm modules run their static constructors once, not on every call from JavaScript', () => {
+  for (const file of ['app_bg.wasm', 'worker_bg.wasm']) {
+    const names = fs.readFileSync(path.join(dist, file)).toString('latin1');
+    assert.ok(names.includes('__wasm_call_ctors'), `${file}: has no function names to check`);
+    assert.ok(!names.includes('.command_export'), `${file}: wasm-ld wrapped its exports in __wasm_call_ctors`);
+  }
+});
 
 /** Mean last-epoch validation accuracy of exported trial records. */
 function meanAccuracy(jsonl) {
