@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The reference CNN (DESIGN §5) in PyTorch, CPU, 2 threads: the peer of bench-cpu.
+"""The reference CNN (bench/reference.toml) in PyTorch, CPU, 2 threads: the peer of bench-cpu.
 
 usage: pytorch_reference.py DATA_DIR speed [WARMUP TIMED] | accuracy EPOCHS
 Prints one JSON line, like bench-cpu. Env TORCH_DEVICE=cuda trains on the GPU (bench/gpu.sh).

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The whole-sweep peer: a plain PyTorch loop over the same 9 configs as bench/sweep.toml.
 
-The reference CNN (DESIGN §5) with dropout x dense units on a 3x3 grid, 3 epochs each on the
+The reference CNN (bench/reference.toml) with dropout x dense units on a 3x3 grid, 3 epochs each on the
 full Fashion-MNIST training set, test accuracy after every epoch (as native-sweep validates
 every epoch), CPU, `torch.set_num_threads(2)`; the configs run one after another, which is
 how the course's scripts run a grid.

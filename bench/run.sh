@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Native CPU benchmark: sweeplab (Burn flex) vs PyTorch (CPU, 2 threads) on
-# the reference CNN (DESIGN §5), run alternately A B A B ... in one go.
+# the reference CNN (bench/reference.toml), run alternately A B A B ... in one go.
 # Prints images/s per run and the median of the per-pair ratios.
 #
 # Then, unless ACC_EPOCHS=0, trains each once for ACC_EPOCHS (default 5) full

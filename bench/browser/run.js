@@ -32,7 +32,7 @@ const TRAIN = 64 * BATCHES;
 // TF.js's timed batches after 5 warm-up ones (its cpu and webgpu backends
 // train ~10 images/s here, so 40 would take minutes per run).
 const TFJS_TIMED = 15;
-// One trial of the reference CNN (DESIGN §5) in the app on `backend`
+// One trial of the reference CNN (bench/reference.toml) in the app on `backend`
 // ('cpu' or 'gpu': WebGPU on any adapter), 2 epochs of BATCHES batches;
 // images/s of the second (warm) epoch, whose seconds also include validating
 // 64 images, which counts against us.

@@ -1,4 +1,4 @@
-//! Trains the reference CNN (DESIGN §5) with sweeplab's training loop on
+//! Trains the reference CNN (`bench/reference.toml`) with sweeplab's training loop on
 //! the CPU backend and prints one JSON line: training images/s after
 //! warm-up batches (the loss is read every step), and optionally test
 //! accuracy after full epochs.

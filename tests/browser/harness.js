@@ -1,6 +1,7 @@
 // Test harness: serves dist/ on 127.0.0.1 under a sub-path (the app must
 // work from any static host and sub-path) and drives Debian's Chromium
-// with playwright-core, with the flags DESIGN §3 found to work here.
+// with playwright-core (headless, no sandbox, no GPU, no background
+// networking: without those Chromium keeps trying to reach the network).
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';

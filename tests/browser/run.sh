@@ -6,7 +6,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
-trunk build
-cargo build -p sweeplab-native --bin native-sweep
+scripts/step.sh "browser tests: trunk build" trunk build
+scripts/step.sh "browser tests: native-sweep build" cargo build -p sweeplab-native --bin native-sweep
 cd tests/browser
-NATIVE_SWEEP="$target/debug/native-sweep" node --test --test-concurrency=1 --test-timeout=900000 app.test.js
+NATIVE_SWEEP="$target/debug/native-sweep" ../../scripts/step.sh "browser tests: run" node --test --test-concurrency=1 --test-timeout=900000 app.test.js

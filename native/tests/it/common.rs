@@ -1,7 +1,6 @@
 //! Helpers shared by the `native-sweep` integration tests: the binary, a
 //! scratch directory per test, the CLI run with a clean environment, and the
 //! records it wrote.
-#![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

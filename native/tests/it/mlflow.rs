@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-mod common;
-
-use common::{BIN, native, scratch};
+use crate::common::{BIN, native, scratch};
 
 fn venv() -> PathBuf {
     let dir = std::env::var_os("SWEEPLAB_MLFLOW_VENV")
@@ -94,7 +92,7 @@ impl Server {
 
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            // SIGTERM by PID, then wait (DESIGN §4).
+            // SIGTERM by PID, then wait: the server and its worker exit together.
             let _ = Command::new("kill").arg(c.id().to_string()).status();
             let _ = c.wait();
         }

@@ -1,7 +1,7 @@
 //! The journal (cell table, Markdown) and the one-page report over
 //! synthetic trial records of a real sweep file's grid.
 
-mod common;
+use crate::common;
 
 use sweeplab_core::journal::{
     self, CellRow, Journal, Note, cell_rows, format_utc, journal_markdown, note_markdown,

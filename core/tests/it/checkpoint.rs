@@ -1,7 +1,7 @@
 //! A trial resumed from an epoch checkpoint trains exactly as if it had
 //! never stopped.
 
-mod common;
+use crate::common;
 
 use burn::prelude::*;
 use sweeplab_core::data;

@@ -5,9 +5,7 @@ use std::process::Command;
 
 use sweeplab_core::record::{TrialStatus, parse_jsonl};
 
-mod common;
-
-use common::{BIN, scratch};
+use crate::common::{BIN, scratch};
 
 #[test]
 fn backend_gpu_trains_on_a_wgpu_adapter_and_auto_skips_software_ones() {

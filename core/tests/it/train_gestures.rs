@@ -1,6 +1,6 @@
 //! A GRU on the real gestures set, and the loop's failure paths.
 
-mod common;
+use crate::common;
 
 use burn::prelude::*;
 use sweeplab_core::data;

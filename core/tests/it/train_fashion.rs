@@ -1,6 +1,6 @@
 //! The training loop on real Fashion-MNIST.
 
-mod common;
+use crate::common;
 
 use burn::prelude::*;
 use sweeplab_core::data;

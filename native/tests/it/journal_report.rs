@@ -12,9 +12,7 @@ use sweeplab_core::record::{EpochMetrics, SCHEMA_VERSION, TrialRecord, TrialStat
 use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{expand, sweep_id};
 
-mod common;
-
-use common::{native, scratch, stderr, stdout};
+use crate::common::{native, scratch, stderr, stdout};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 

@@ -1,6 +1,6 @@
 //! Analysis and plots over trial records of a real sweep file's grid.
 
-mod common;
+use crate::common;
 
 use sweeplab_core::analysis::{self, AnalysisError, HeatmapRequest, OtherAxes, SsType};
 use sweeplab_core::plot;

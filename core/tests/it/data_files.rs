@@ -1,7 +1,7 @@
 //! Readers on the real data files, their failure classes, and the download
 //! cache against a real HTTP server on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 
 use sweeplab_core::record::{TrialRecord, TrialStatus, parse_jsonl};
 
-mod common;
-
-use common::{BIN, native, records, scratch, stderr, write_sweep};
+use crate::common::{BIN, native, records, scratch, stderr, write_sweep};
 
 fn sweep_text(epochs: usize, train_limit: usize) -> String {
     format!(
