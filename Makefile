@@ -15,10 +15,7 @@ WITH_CLIPPY := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACK
 ## Everything CI runs: the format check, then all Rust tests and the browser
 ## tests in headless Chromium, with clippy (native and wasm32) gating both
 ## builds.
-test: setup fmt
-	@scripts/step.sh "rust tests: build" env $(WITH_CLIPPY) cargo test --workspace --no-run
-	@scripts/step.sh "rust tests: run" env $(WITH_CLIPPY) cargo test --workspace
-	@env $(WITH_CLIPPY) bash tests/browser/run.sh
+test: setup fmt rust-test browser-test
 
 fmt:
 	@scripts/step.sh "cargo fmt --check" cargo fmt --all -- --check
@@ -30,10 +27,11 @@ lint: setup fmt
 	cargo clippy -p sweeplab-app --target wasm32-unknown-unknown --profile wasm-dev -- -D warnings
 
 rust-test: setup
-	$(WITH_CLIPPY) cargo test --workspace
+	@scripts/step.sh "rust tests: build" env $(WITH_CLIPPY) cargo test --workspace --no-run
+	@scripts/step.sh "rust tests: run" env $(WITH_CLIPPY) cargo test --workspace
 
 browser-test: setup
-	$(WITH_CLIPPY) bash tests/browser/run.sh
+	@env $(WITH_CLIPPY) bash tests/browser/run.sh
 
 ## Build and serve the app on http://127.0.0.1:8080 (embedded data set).
 serve: setup-serve
