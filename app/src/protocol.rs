@@ -20,15 +20,18 @@ pub enum BackendChoice {
     Cpu,
 }
 
-/// A command from the page.
+/// A command from the page. Every command names the sweep it is about:
+/// the worker trains one sweep at a time and ignores controls meant for
+/// another.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Train the listed trials (by index in the sweep's order) of `sweep`.
     /// The data set's files (user IDX files or gestures zip) follow the
-    /// message as byte arrays, in the order of `files`.
+    /// message as byte arrays, in the order of `files`. Refused (see
+    /// [`SweepReport::Refused`]) while another sweep trains.
     Start {
-        /// The page's id of the sweep (echoed back).
+        /// The page's id of the sweep; every report about it carries it.
         sweep_key: String,
         /// The sweep.
         sweep: Box<SweepSpec>,
@@ -40,20 +43,52 @@ pub enum ToWorker {
         files: Vec<String>,
     },
     /// Hold before the next batch.
-    Pause,
+    Pause {
+        /// The sweep to hold.
+        sweep_key: String,
+    },
     /// Continue after a pause.
-    Resume,
+    Resume {
+        /// The sweep to continue.
+        sweep_key: String,
+    },
     /// Stop the running trial (not recorded) and the sweep.
-    Cancel,
+    Cancel {
+        /// The sweep to stop.
+        sweep_key: String,
+    },
 }
 
-/// A report from the worker.
+/// A message from the worker.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker's code is loaded and listening (commands sent before
     /// this would be lost, so the page holds them until it arrives).
     Loaded,
+    /// A report about one sweep's run, under the key the page gave it.
+    Sweep {
+        /// The sweep's key, as sent in [`ToWorker::Start`].
+        sweep_key: String,
+        /// What happened.
+        report: SweepReport,
+    },
+    /// A command the worker could not read (one line).
+    Error {
+        /// What and why.
+        message: String,
+    },
+}
+
+/// What happened in a sweep's run.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SweepReport {
+    /// Not started: the worker is training another sweep.
+    Refused {
+        /// The key of the sweep it is training.
+        running: String,
+    },
     /// The device is ready.
     Ready {
         /// `webgpu` or `cpu`.

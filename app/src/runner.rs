@@ -17,7 +17,7 @@ use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{Trial, expand};
 use sweeplab_core::train::{BatchProgress, CancelToken, RunContext, TrainObserver, run_trial};
 
-use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+use crate::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
 
 /// Milliseconds between progress messages.
 const PROGRESS_EVERY_MS: f64 = 200.0;
@@ -35,6 +35,9 @@ struct Ready {
 
 #[derive(Default)]
 struct State {
+    /// Key of the sweep training now: one at a time, so that no report of
+    /// one sweep can be taken for another's.
+    running: Option<String>,
     paused: bool,
     cancel: CancelToken,
     gpu: Option<Ready>,
@@ -63,6 +66,21 @@ fn scope() -> DedicatedWorkerGlobalScope {
 fn post(message: &FromWorker) {
     let text = serde_json::to_string(message).expect("messages serialise");
     let _ = scope().post_message(&JsValue::from_str(&text));
+}
+
+/// Posts the reports of one sweep, each under its key.
+#[derive(Clone)]
+struct Reporter {
+    sweep_key: String,
+}
+
+impl Reporter {
+    fn send(&self, report: SweepReport) {
+        post(&FromWorker::Sweep {
+            sweep_key: self.sweep_key.clone(),
+            report,
+        });
+    }
 }
 
 fn now_ms() -> f64 {
@@ -100,31 +118,51 @@ fn decode(data: JsValue) -> Result<(ToWorker, Vec<Vec<u8>>), String> {
 }
 
 fn handle(command: ToWorker, files: Vec<Vec<u8>>) {
+    let is_running = |key: &str| STATE.with_borrow(|s| s.running.as_deref() == Some(key));
     match command {
         ToWorker::Start {
-            sweep_key: _,
+            sweep_key,
             sweep,
             trials,
             backend,
             files: names,
         } => {
-            STATE.with_borrow_mut(|s| {
+            let reporter = Reporter { sweep_key };
+            let busy = STATE.with_borrow_mut(|s| {
+                if let Some(running) = &s.running {
+                    return Some(running.clone());
+                }
+                s.running = Some(reporter.sweep_key.clone());
                 s.paused = false;
                 s.cancel = CancelToken::new();
+                None
             });
+            if let Some(running) = busy {
+                reporter.send(SweepReport::Refused { running });
+                return;
+            }
             let provided = names
                 .into_iter()
                 .zip(files)
                 .map(|(name, bytes)| ProvidedFile { name, bytes })
                 .collect();
-            spawn_local(run_sweep(*sweep, trials, backend, provided));
+            spawn_local(async move {
+                run_sweep(&reporter, *sweep, trials, backend, provided).await;
+                STATE.with_borrow_mut(|s| s.running = None);
+            });
         }
-        ToWorker::Pause => STATE.with_borrow_mut(|s| s.paused = true),
-        ToWorker::Resume => {
+        ToWorker::Pause { sweep_key } if is_running(&sweep_key) => {
+            STATE.with_borrow_mut(|s| s.paused = true)
+        }
+        ToWorker::Resume { sweep_key } if is_running(&sweep_key) => {
             STATE.with_borrow_mut(|s| s.paused = false);
-            post(&FromWorker::Resumed);
+            Reporter { sweep_key }.send(SweepReport::Resumed);
         }
-        ToWorker::Cancel => STATE.with_borrow(|s| s.cancel.cancel()),
+        ToWorker::Cancel { sweep_key } if is_running(&sweep_key) => {
+            STATE.with_borrow(|s| s.cancel.cancel())
+        }
+        // A control for a sweep that is not training (it ended meanwhile).
+        ToWorker::Pause { .. } | ToWorker::Resume { .. } | ToWorker::Cancel { .. } => {}
     }
 }
 
@@ -239,17 +277,18 @@ async fn device(choice: BackendChoice) -> Ready {
 }
 
 async fn run_sweep(
+    reporter: &Reporter,
     sweep: SweepSpec,
     indices: Vec<usize>,
     choice: BackendChoice,
     files: Vec<ProvidedFile>,
 ) {
     let mut ready = device(choice).await;
-    announce(&ready);
+    announce(reporter, &ready);
     let data = match from_provided(&sweep.dataset, &files) {
         Ok(raw) => prepare(raw, &sweep.dataset),
         Err(e) => {
-            post(&FromWorker::Error {
+            reporter.send(SweepReport::Error {
                 message: e.to_string(),
             });
             return;
@@ -260,17 +299,17 @@ async fn run_sweep(
     let cancel = STATE.with_borrow(|s| s.cancel.clone());
     for index in indices {
         let Some(trial) = trials.get(index) else {
-            post(&FromWorker::Error {
+            reporter.send(SweepReport::Error {
                 message: format!("trial {index} is not in this sweep"),
             });
             return;
         };
-        post(&FromWorker::TrialStarted {
+        reporter.send(SweepReport::TrialStarted {
             trial_index: index,
             trial_id: trial.id.clone(),
         });
         let _ = take_gpu_error();
-        let mut record = train_on(&ready, &sweep, &cancel, index, trial, &data).await;
+        let mut record = train_on(reporter, &ready, &sweep, &cancel, trial, &data).await;
         if ready.backend == "webgpu" {
             // Uncaptured errors arrive as events: let them land first.
             gloo_timers::future::TimeoutFuture::new(50).await;
@@ -283,29 +322,29 @@ async fn run_sweep(
                 });
                 ready = device(BackendChoice::Cpu).await;
                 ready.fallback_reason = Some(reason);
-                announce(&ready);
+                announce(reporter, &ready);
                 // The page drops the epochs it was shown for this trial.
-                post(&FromWorker::TrialStarted {
+                reporter.send(SweepReport::TrialStarted {
                     trial_index: index,
                     trial_id: trial.id.clone(),
                 });
-                record = train_on(&ready, &sweep, &cancel, index, trial, &data).await;
+                record = train_on(reporter, &ready, &sweep, &cancel, trial, &data).await;
             }
         }
         if record.status == TrialStatus::Cancelled || cancel.is_cancelled() {
-            post(&FromWorker::Cancelled);
+            reporter.send(SweepReport::Cancelled);
             return;
         }
-        post(&FromWorker::TrialDone {
+        reporter.send(SweepReport::TrialDone {
             record: Box::new(record),
         });
     }
-    post(&FromWorker::Finished);
+    reporter.send(SweepReport::Finished);
 }
 
 /// Tells the page which device trains, and why not the GPU if it was asked for.
-fn announce(ready: &Ready) {
-    post(&FromWorker::Ready {
+fn announce(reporter: &Reporter, ready: &Ready) {
+    reporter.send(SweepReport::Ready {
         backend: ready.backend.into(),
         adapter: ready.adapter.clone(),
         fallback_reason: ready.fallback_reason.clone(),
@@ -314,10 +353,10 @@ fn announce(ready: &Ready) {
 
 /// One trial on `ready`'s device, reporting progress.
 async fn train_on(
+    reporter: &Reporter,
     ready: &Ready,
     sweep: &SweepSpec,
     cancel: &CancelToken,
-    index: usize,
     trial: &Trial,
     data: &Splits,
 ) -> TrialRecord {
@@ -328,12 +367,13 @@ async fn train_on(
         device_name: &ready.adapter,
         cancel,
     };
-    let mut observer = Observer::new(index, &trial.id);
+    let mut observer = Observer::new(reporter.clone(), trial.index, &trial.id);
     run_trial(&ctx, trial, data, None, &mut observer).await
 }
 
 /// Reports progress, yields to the event loop, and holds while paused.
 struct Observer {
+    reporter: Reporter,
     trial_index: usize,
     trial_id: String,
     last_post: f64,
@@ -341,8 +381,9 @@ struct Observer {
 }
 
 impl Observer {
-    fn new(trial_index: usize, trial_id: &str) -> Self {
+    fn new(reporter: Reporter, trial_index: usize, trial_id: &str) -> Self {
         Self {
+            reporter,
             trial_index,
             trial_id: trial_id.to_string(),
             last_post: 0.0,
@@ -356,7 +397,7 @@ impl TrainObserver for Observer {
         let now = now_ms();
         if now - self.last_post >= PROGRESS_EVERY_MS || progress.batch == progress.batches {
             self.last_post = now;
-            post(&FromWorker::Batch {
+            self.reporter.send(SweepReport::Batch {
                 trial_index: self.trial_index,
                 progress: *progress,
             });
@@ -364,7 +405,7 @@ impl TrainObserver for Observer {
     }
 
     fn on_epoch(&mut self, metrics: &EpochMetrics) {
-        post(&FromWorker::Epoch {
+        self.reporter.send(SweepReport::Epoch {
             trial_index: self.trial_index,
             trial_id: self.trial_id.clone(),
             metrics: metrics.clone(),
@@ -378,7 +419,7 @@ impl TrainObserver for Observer {
         }
         let held = |s: &State| s.paused && !s.cancel.is_cancelled();
         if STATE.with_borrow(held) {
-            post(&FromWorker::Paused);
+            self.reporter.send(SweepReport::Paused);
             while STATE.with_borrow(held) {
                 gloo_timers::future::TimeoutFuture::new(100).await;
             }

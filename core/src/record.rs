@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::{DatasetSpec, Metric, TrialConfig};
-use crate::sweep::AxisValue;
+use crate::sweep::{AxisValue, NotInSweep, Trial, trial_at};
 
 /// Version of the record layout this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -109,6 +109,19 @@ pub struct TrialRecord {
 }
 
 impl TrialRecord {
+    /// Whether this record is a trial of the sweep with grid id `sweep_id`
+    /// expanded to `trials`: same grid, and the grid's trial at the record's
+    /// index has the record's id.
+    pub fn check_belongs(&self, sweep_id: &str, trials: &[Trial]) -> Result<(), NotInSweep> {
+        if self.sweep_id != sweep_id {
+            return Err(NotInSweep::OtherSweep {
+                expected: sweep_id.to_string(),
+                found: self.sweep_id.clone(),
+            });
+        }
+        trial_at(trials, self.trial_index, &self.trial_id).map(|_| ())
+    }
+
     /// Metrics of the last completed epoch, if any.
     pub fn last_epoch(&self) -> Option<&EpochMetrics> {
         self.epochs.last()

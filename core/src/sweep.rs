@@ -172,6 +172,58 @@ pub fn shard(trials: &[Trial], shard: Shard) -> Vec<Trial> {
         .collect()
 }
 
+/// Why a trial reported for a sweep was refused: it is not that sweep's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotInSweep {
+    /// The record names another sweep's grid.
+    #[error("it belongs to sweep {found}, not to sweep {expected}")]
+    OtherSweep {
+        /// The grid id of the sweep it was filed under.
+        expected: String,
+        /// The grid id the record carries.
+        found: String,
+    },
+    /// The index is past the end of the grid.
+    #[error("trial {index} is not in this sweep's grid of {count} trials")]
+    NoSuchIndex {
+        /// The index reported.
+        index: usize,
+        /// How many trials the grid has.
+        count: usize,
+    },
+    /// The sweep's trial at that index has another id.
+    #[error("trial {index} of this sweep has id {expected}, not {found}")]
+    OtherTrial {
+        /// The index reported.
+        index: usize,
+        /// The id of the sweep's trial at that index.
+        expected: String,
+        /// The id reported.
+        found: String,
+    },
+}
+
+/// The sweep's trial at `index`, if `trial_id` is its id: the check before
+/// a reported epoch or record is filed under a sweep.
+pub fn trial_at<'a>(
+    trials: &'a [Trial],
+    index: usize,
+    trial_id: &str,
+) -> Result<&'a Trial, NotInSweep> {
+    let trial = trials.get(index).ok_or(NotInSweep::NoSuchIndex {
+        index,
+        count: trials.len(),
+    })?;
+    if trial.id != trial_id {
+        return Err(NotInSweep::OtherTrial {
+            index,
+            expected: trial.id.clone(),
+            found: trial_id.to_string(),
+        });
+    }
+    Ok(trial)
+}
+
 /// The trials not yet finished, in order (resume).
 pub fn pending(trials: &[Trial], done: &HashSet<String>) -> Vec<Trial> {
     trials
@@ -258,5 +310,26 @@ mod tests {
         let rest = pending(&trials, &done);
         assert_eq!(rest.len(), 2);
         assert_eq!(rest[0].index, 4);
+    }
+
+    #[test]
+    fn trial_at_refuses_what_is_not_the_sweeps() {
+        let one = expand(&spec(2));
+        let other = expand(&spec(1));
+        assert_eq!(trial_at(&one, 3, &one[3].id).unwrap().index, 3);
+        assert_eq!(
+            trial_at(&one, 12, &one[0].id).unwrap_err().to_string(),
+            "trial 12 is not in this sweep's grid of 12 trials"
+        );
+        // Another sweep's trial 1 under this sweep's index 1: refused.
+        let err = trial_at(&one, 1, &other[1].id).unwrap_err();
+        assert_eq!(
+            err,
+            NotInSweep::OtherTrial {
+                index: 1,
+                expected: one[1].id.clone(),
+                found: other[1].id.clone()
+            }
+        );
     }
 }

@@ -143,6 +143,45 @@ test('reloading mid-sweep keeps finished trials and resume completes the grid wi
   }
 });
 
+test('a sweep started while another trains waits its turn, and each keeps only its own trials', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    // A: a CNN 2x2 with 2 repeats, slow enough to still be training while B is made.
+    await fillSmallSweep(page, { name: 'sweep-a-cnn', repeats: 2, template: 'cnn', train: 1000, val: 100 });
+    await page.click('#start');
+    await page.waitForFunction(() => / · (starting|running)/.test(document.querySelector('#trial-count')?.textContent || ''));
+    // B: an MLP 2x2, started while A runs: it is queued, not run beside A.
+    await fillSmallSweep(page, { name: 'sweep-b-mlp' });
+    await page.click('#start');
+    await page.waitForSelector('#sweep-title:has-text("sweep-b-mlp")');
+    await page.waitForSelector('#queued');
+    assert.match(await page.textContent('#queued'), /sweep-a-cnn/);
+    assert.match(await page.textContent('#trial-count'), /^0 of 4 trials finished · queued/);
+    // A finishes its 8, then B runs by itself to its 4.
+    await page.click('#sweep-list button:has-text("sweep-a-cnn")');
+    await waitFinished(page, 8, 8);
+    const a = await downloadText(page, '#export-jsonl');
+    assertHeatmapMatches(await heatmapCells(page), a, 4);
+    await page.click('#sweep-list button:has-text("sweep-b-mlp")');
+    await waitFinished(page, 4, 4);
+    const b = await downloadText(page, '#export-jsonl');
+    assertHeatmapMatches(await heatmapCells(page), b, 4);
+    const records = (text) => text.trim().split('\n').map((l) => JSON.parse(l));
+    const [ra, rb] = [records(a), records(b)];
+    assert.equal(ra.length, 8);
+    assert.equal(rb.length, 4);
+    assert.ok(ra.every((r) => r.config.model.kind === 'cnn' && r.sweep_name === 'sweep-a-cnn'), 'A holds only its CNN trials');
+    assert.ok(rb.every((r) => r.config.model.kind === 'mlp' && r.sweep_name === 'sweep-b-mlp'), 'B holds only its MLP trials');
+    assert.equal(new Set([...ra, ...rb].map((r) => r.trial_id)).size, 12);
+    assert.equal(new Set(ra.map((r) => r.sweep_id)).size, 1);
+    assert.equal(new Set(rb.map((r) => r.sweep_id)).size, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a trials.jsonl from native-sweep imports and shows its heatmap', async () => {
   const out = fs.mkdtempSync(path.join(artifacts, 'native-'));
   runNativeSweep(out, { name: 'native-import', hypothesis: 'Imported from the CLI.' });

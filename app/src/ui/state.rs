@@ -9,14 +9,21 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use sweeplab_core::record::{TrialRecord, TrialStatus};
-use sweeplab_core::sweep::expand;
+use sweeplab_core::sweep::{expand, sweep_id, trial_at};
 use sweeplab_core::train::BatchProgress;
 
 use crate::browser::{set_setting, setting};
-use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+use crate::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
 use crate::store::{self, StoredEpoch};
 use crate::sweep_entry::SweepEntry;
 use crate::worker_host::Trainer;
+
+impl RunStatus {
+    /// Whether the worker is (or is about to be) training.
+    pub fn is_busy(self) -> bool {
+        matches!(self, Self::Starting | Self::Running | Self::Paused)
+    }
+}
 
 /// Where the live run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -98,6 +105,9 @@ pub struct AppState {
     pub loaded: RwSignal<bool>,
     /// Where the user wants trials to train.
     pub backend_pref: RwSignal<BackendChoice>,
+    /// Sweeps whose Start was pressed while another ran, in order, with
+    /// the backend chosen then: each starts when the one before it ends.
+    pub queue: RwSignal<Vec<(String, BackendChoice)>>,
 }
 
 thread_local! {
@@ -127,6 +137,7 @@ impl AppState {
             notice: RwSignal::new(None),
             loaded: RwSignal::new(false),
             backend_pref: RwSignal::new(BackendChoice::Auto),
+            queue: RwSignal::new(Vec::new()),
         }
     }
 
@@ -180,16 +191,40 @@ impl AppState {
             .with_untracked(|s| s.iter().find(|e| e.key == key).cloned())
     }
 
-    /// Train the trials of sweep `key` not yet finished.
+    /// Train the trials of sweep `key` not yet finished, or, while another
+    /// sweep runs, queue it to start when that one ends.
     pub fn run(self, key: String, backend: BackendChoice) {
-        let Some(entry) = self.entry(&key) else {
+        if self.busy_untracked() {
+            let live = self.live.with_untracked(|l| l.sweep_key.clone());
+            if live.as_deref() != Some(key.as_str()) && !self.is_queued_untracked(&key) {
+                self.queue.update(|q| q.push((key, backend)));
+            }
             return;
+        }
+        let Some(entry) = self.entry(&key) else {
+            return self.run_next();
         };
+        // Busy from now on, before the first await: a second Start queues.
+        self.live.set(Live {
+            sweep_key: Some(key.clone()),
+            status: RunStatus::Starting,
+            started_ms: js_sys::Date::now(),
+            ..Live::default()
+        });
         spawn_local(async move {
-            let Some(database) = db() else { return };
+            let stop = |error: String| {
+                self.live.update(|l| {
+                    l.status = RunStatus::Failed;
+                    l.error = Some(error);
+                });
+                self.run_next();
+            };
+            let Some(database) = db() else {
+                return stop("browser storage is not open".into());
+            };
             let done = match store::trials(&database, &key).await {
                 Ok(records) => records,
-                Err(e) => return self.notice.set(Some(e)),
+                Err(e) => return stop(e),
             };
             let finished: std::collections::HashSet<String> = done
                 .iter()
@@ -202,19 +237,14 @@ impl AppState {
                 .map(|t| t.index)
                 .collect();
             if pending.is_empty() {
-                return;
+                self.live.update(|l| l.status = RunStatus::Finished);
+                return self.run_next();
             }
             let files = match store::files(&database, &key).await {
                 Ok(files) => files,
-                Err(e) => return self.notice.set(Some(e)),
+                Err(e) => return stop(e),
             };
-            self.live.set(Live {
-                sweep_key: Some(key.clone()),
-                status: RunStatus::Starting,
-                requested: pending.len(),
-                started_ms: js_sys::Date::now(),
-                ..Live::default()
-            });
+            self.live.update(|l| l.requested = pending.len());
             let command = ToWorker::Start {
                 sweep_key: key.clone(),
                 sweep: Box::new(entry.spec.clone()),
@@ -230,12 +260,36 @@ impl AppState {
                 Ok::<(), String>(())
             });
             if let Err(e) = spawned {
-                self.live.update(|l| {
-                    l.status = RunStatus::Failed;
-                    l.error = Some(e);
-                });
+                stop(e);
             }
         });
+    }
+
+    /// Start the first queued sweep, if any.
+    fn run_next(self) {
+        let next = self
+            .queue
+            .try_update(|q| (!q.is_empty()).then(|| q.remove(0)));
+        if let Some(Some((key, backend))) = next {
+            self.run(key, backend);
+        }
+    }
+
+    /// Whether sweep `key` waits in the queue (tracked).
+    pub fn is_queued(self, key: &str) -> bool {
+        self.queue.with(|q| q.iter().any(|(k, _)| k == key))
+    }
+
+    fn is_queued_untracked(self, key: &str) -> bool {
+        self.queue
+            .with_untracked(|q| q.iter().any(|(k, _)| k == key))
+    }
+
+    /// The sweep running now, while one is (tracked).
+    pub fn running_key(self) -> Option<String> {
+        self.busy()
+            .then(|| self.live.with(|l| l.sweep_key.clone()))
+            .flatten()
     }
 
     /// The user's backend choice.
@@ -243,41 +297,86 @@ impl AppState {
         self.backend_pref.get_untracked()
     }
 
-    /// Send a pause, resume or cancel to the worker.
-    pub fn control(self, command: ToWorker) {
+    /// Hold sweep `key` before its next batch.
+    pub fn pause(self, key: String) {
+        self.send(&ToWorker::Pause { sweep_key: key });
+    }
+
+    /// Continue sweep `key` after a pause.
+    pub fn resume(self, key: String) {
+        self.send(&ToWorker::Resume { sweep_key: key });
+    }
+
+    /// Stop sweep `key`: the worker drops its running trial, or, if it only
+    /// waits in the queue, it leaves the queue.
+    pub fn cancel(self, key: String) {
+        if self.is_queued_untracked(&key) {
+            self.queue.update(|q| q.retain(|(k, _)| *k != key));
+            return;
+        }
+        self.send(&ToWorker::Cancel { sweep_key: key });
+    }
+
+    fn send(self, command: &ToWorker) {
         TRAINER.with_borrow(|t| {
             if let Some(t) = t {
-                t.send(&command, &[]);
+                t.send(command, &[]);
             }
         });
     }
 
-    /// Whether a run is in progress.
+    /// Whether a run is in progress (tracked).
     pub fn busy(self) -> bool {
-        matches!(
-            self.live.with(|l| l.status),
-            RunStatus::Starting | RunStatus::Running | RunStatus::Paused
-        )
+        self.live.with(|l| l.status.is_busy())
     }
 
-    fn on_report(self, report: FromWorker) {
-        let key = self.live.with_untracked(|l| l.sweep_key.clone());
-        let Some(key) = key else { return };
-        let showing = self.open.get_untracked().as_deref() == Some(&key);
-        match report {
+    fn busy_untracked(self) -> bool {
+        self.live.with_untracked(|l| l.status.is_busy())
+    }
+
+    fn on_report(self, message: FromWorker) {
+        match message {
             FromWorker::Loaded => {}
-            FromWorker::Ready {
+            FromWorker::Error { message } => self.notice.set(Some(message)),
+            FromWorker::Sweep { sweep_key, report } => self.on_sweep_report(sweep_key, report),
+        }
+    }
+
+    /// A report about sweep `key`: trials and epochs are filed under the
+    /// sweep the worker names (never the one on screen or the latest one
+    /// started), and only after checking that they are that sweep's.
+    fn on_sweep_report(self, key: String, report: SweepReport) {
+        let is_live = self
+            .live
+            .with_untracked(|l| l.sweep_key.as_deref() == Some(&key));
+        let showing = self.open.get_untracked().as_deref() == Some(&key);
+        let live = |update: &dyn Fn(&mut Live)| {
+            if is_live {
+                self.live.update(|l| update(l));
+            }
+        };
+        match report {
+            SweepReport::Refused { running } => {
+                live(&|l| {
+                    l.status = RunStatus::Failed;
+                    l.error = Some(format!(
+                        "not started: the training worker is still running sweep {running}"
+                    ));
+                });
+                self.run_next();
+            }
+            SweepReport::Ready {
                 backend,
                 adapter,
                 fallback_reason,
-            } => self.live.update(|l| {
+            } => live(&|l| {
                 l.status = RunStatus::Running;
-                l.backend = Some(backend);
-                l.adapter = adapter;
-                l.fallback_reason = fallback_reason;
+                l.backend = Some(backend.clone());
+                l.adapter = adapter.clone();
+                l.fallback_reason = fallback_reason.clone();
             }),
-            FromWorker::TrialStarted { trial_id, .. } => {
-                self.live.update(|l| l.trace.clear());
+            SweepReport::TrialStarted { trial_id, .. } => {
+                live(&|l| l.trace.clear());
                 // Sent again when a trial is re-run on the CPU after a
                 // WebGPU error: its earlier epochs are not to be shown.
                 if showing {
@@ -285,20 +384,23 @@ impl AppState {
                         .update(|p| p.retain(|e| e.trial_id != trial_id));
                 }
             }
-            FromWorker::Batch {
+            SweepReport::Batch {
                 trial_index,
                 progress,
-            } => self.live.update(|l| {
+            } => live(&|l| {
                 l.current = Some((trial_index, progress));
                 let x = (progress.epoch - 1) as f64
                     + progress.batch as f64 / progress.batches.max(1) as f64;
                 l.trace.push((x, progress.loss));
             }),
-            FromWorker::Epoch {
+            SweepReport::Epoch {
                 trial_index,
                 trial_id,
                 metrics,
             } => {
+                if let Err(why) = self.check_trial(&key, trial_index, &trial_id) {
+                    return self.refuse(&key, &format!("an epoch of trial {trial_id}"), &why);
+                }
                 let epoch = StoredEpoch {
                     trial_id,
                     trial_index,
@@ -315,10 +417,17 @@ impl AppState {
                     }
                 });
             }
-            FromWorker::TrialDone { record } => {
+            SweepReport::TrialDone { record } => {
                 let record = *record;
+                if let Err(why) = self.check_record(&key, &record) {
+                    return self.refuse(
+                        &key,
+                        &format!("the record of trial {}", record.trial_id),
+                        &why,
+                    );
+                }
                 let seconds = record.seconds();
-                if seconds > 0.0 {
+                if is_live && seconds > 0.0 {
                     let examples: usize =
                         record.epochs.len() * record.dataset.train_limit.unwrap_or(6000);
                     let speed = examples as f64 / seconds;
@@ -326,7 +435,7 @@ impl AppState {
                         set_setting(&speed_key(&backend), &format!("{speed:.0}"));
                     }
                 }
-                self.live.update(|l| {
+                live(&|l| {
                     l.done += 1;
                     l.current = None;
                 });
@@ -347,21 +456,54 @@ impl AppState {
                     }
                 });
             }
-            FromWorker::Paused => self.live.update(|l| l.status = RunStatus::Paused),
-            FromWorker::Resumed => self.live.update(|l| l.status = RunStatus::Running),
-            FromWorker::Cancelled => self.live.update(|l| {
-                l.status = RunStatus::Cancelled;
-                l.current = None;
-            }),
-            FromWorker::Finished => self.live.update(|l| {
-                l.status = RunStatus::Finished;
-                l.current = None;
-            }),
-            FromWorker::Error { message } => self.live.update(|l| {
-                l.status = RunStatus::Failed;
-                l.error = Some(message);
-            }),
+            SweepReport::Paused => live(&|l| l.status = RunStatus::Paused),
+            SweepReport::Resumed => live(&|l| l.status = RunStatus::Running),
+            SweepReport::Cancelled => {
+                live(&|l| {
+                    l.status = RunStatus::Cancelled;
+                    l.current = None;
+                });
+                self.run_next();
+            }
+            SweepReport::Finished => {
+                live(&|l| {
+                    l.status = RunStatus::Finished;
+                    l.current = None;
+                });
+                self.run_next();
+            }
+            SweepReport::Error { message } => {
+                live(&|l| {
+                    l.status = RunStatus::Failed;
+                    l.error = Some(message.clone());
+                });
+                self.run_next();
+            }
         }
+    }
+
+    /// Whether `trial_id` is the trial at `index` of stored sweep `key`.
+    fn check_trial(self, key: &str, index: usize, trial_id: &str) -> Result<(), String> {
+        let entry = self.entry(key).ok_or("no such sweep is stored")?;
+        trial_at(&expand(&entry.spec), index, trial_id)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether `record` is a trial of stored sweep `key`.
+    fn check_record(self, key: &str, record: &TrialRecord) -> Result<(), String> {
+        let entry = self.entry(key).ok_or("no such sweep is stored")?;
+        record
+            .check_belongs(&sweep_id(&entry.spec), &expand(&entry.spec))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Say, loudly, that a report for sweep `key` was not stored.
+    fn refuse(self, key: &str, what: &str, why: &str) {
+        let name = self.entry(key).map_or(key.to_string(), |e| e.spec.name);
+        let line = format!("refused {what} from the training worker for sweep {name:?}: {why}");
+        web_sys::console::error_1(&line.clone().into());
+        self.notice.set(Some(line));
     }
 }
 

@@ -13,7 +13,6 @@ use super::canvas::draw_on;
 use super::journal::JournalEditor;
 use super::state::{AppState, RunStatus, db};
 use crate::browser::download;
-use crate::protocol::ToWorker;
 use crate::store;
 use crate::sweep_entry::{Origin, SweepEntry};
 
@@ -61,6 +60,16 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
         })
     });
     let running = move || is_live.get() && state.busy();
+    let key_queued = key.clone();
+    let queued = Memo::new(move |_| state.is_queued(&key_queued));
+    // The sweep training now, when it is another one.
+    let key_other = key.clone();
+    let other_running = Memo::new(move |_| {
+        state
+            .running_key()
+            .filter(|k| *k != key_other)
+            .map(|k| state.entry(&k).map_or(k, |e| e.spec.name))
+    });
     let status = move || {
         if !is_live.get() {
             return None;
@@ -93,18 +102,14 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
         });
     });
 
+    // The sweep's key for the controls' handlers (a copyable handle).
+    let this = StoredValue::new(key.clone());
     let key_start = key.clone();
     let start = move |_| state.run(key_start.clone(), state.backend_choice());
     let key_delete = key.clone();
     let delete = move |_| {
         let key = key_delete.clone();
-        if state
-            .live
-            .with_untracked(|l| l.sweep_key.as_deref() == Some(key.as_str()))
-            && state.busy()
-        {
-            state.control(ToWorker::Cancel);
-        }
+        state.cancel(key.clone());
         spawn_local(async move {
             if let Some(database) = db() {
                 match store::delete_sweep(&database, &key).await {
@@ -175,6 +180,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                             RunStatus::Cancelled => "cancelled",
                             RunStatus::Failed => "stopped by an error",
                         }))}
+                        {move || queued.get().then_some(" · queued")}
                         {move || (running()).then(|| state.live.with(|l| l.eta_seconds()).map(|s| format!(" · about {} left", fmt_seconds(s)))).flatten()}
                     </p>
                     <progress id="progress" max=move || total.get().max(1) value=move || finished.get()
@@ -183,21 +189,31 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                         <p class="error" role="alert" id="run-error">{move || state.live.with(|l| l.error.clone())}</p>
                     </Show>
                     <div class="row">
-                        <Show when=move || !running() && finished.get() < total.get() && e.origin == Origin::Browser>
-                            <button id="resume" class="primary" on:click=start.clone()>
-                                {move || if finished.get() == 0 { "Start".to_string() } else { format!("Resume ({} left)", total.get() - finished.get()) }}
+                        <Show when=move || !running() && !queued.get() && finished.get() < total.get() && e.origin == Origin::Browser>
+                            <button id="resume" class="primary" on:click=start.clone()
+                                title=move || other_running.get().map(|o| format!("sweep {o:?} is training: this one will start when it ends")).unwrap_or_default()>
+                                {move || {
+                                    let verb = if other_running.get().is_some() { "Queue" } else if finished.get() == 0 { "Start" } else { "Resume" };
+                                    if finished.get() == 0 { verb.to_string() } else { format!("{verb} ({} left)", total.get() - finished.get()) }
+                                }}
                             </button>
                         </Show>
                         <Show when=move || running() && status() != Some(RunStatus::Paused)>
-                            <button id="pause" on:click=move |_| state.control(ToWorker::Pause)>"Pause"</button>
+                            <button id="pause" on:click=move |_| state.pause(this.get_value())>"Pause"</button>
                         </Show>
                         <Show when=move || running() && status() == Some(RunStatus::Paused)>
-                            <button id="continue" on:click=move |_| state.control(ToWorker::Resume)>"Continue"</button>
+                            <button id="continue" on:click=move |_| state.resume(this.get_value())>"Continue"</button>
                         </Show>
                         <Show when=running>
-                            <button id="cancel" on:click=move |_| state.control(ToWorker::Cancel)>"Cancel"</button>
+                            <button id="cancel" on:click=move |_| state.cancel(this.get_value())>"Cancel"</button>
                         </Show>
                     </div>
+                    <Show when=move || queued.get()>
+                        <p id="queued" role="status">
+                            {move || format!("Queued: starts when sweep {:?} ends. ", other_running.get().unwrap_or_default())}
+                            <button id="unqueue" on:click=move |_| state.cancel(this.get_value())>"Remove from queue"</button>
+                        </p>
+                    </Show>
                     <Show when=running>
                         <canvas node_ref=trace_canvas class="plot small" aria-label="training loss of the running trial"></canvas>
                     </Show>
