@@ -33,7 +33,10 @@ fi
 # optimisation (Trunk's own release profile asks for fat LTO and one codegen
 # unit, 8 minutes on 2 cores), Trunk at opt-level 0 (it orchestrates cargo and
 # copies files) and wasm-bindgen at 1 (it rewrites the ~80 MB worker module
-# on every build). install_tool OPT-LEVEL CARGO-INSTALL-ARGS...
+# on every build). Neither gets its default features: those are TLS stacks
+# (rustls and ring) for downloads that sweeplab never makes (Trunk.toml keeps
+# Trunk offline) and Trunk's check for a newer release.
+# install_tool OPT-LEVEL CARGO-INSTALL-ARGS...
 tools_target="${SWEEPLAB_TOOLS_TARGET:-$HOME/.cache/sweeplab/tools-target}"
 install_tool() {
   local opt="$1"
@@ -47,7 +50,7 @@ install_tool() {
 # Trunk.toml keeps Trunk offline, so both must be on PATH.
 if ! command -v trunk >/dev/null || ! trunk --version | grep -q '^trunk 0\.21\.'; then
   begin "installing trunk 0.21.14 from crates.io (once)"
-  install_tool 0 --locked trunk@0.21.14
+  install_tool 0 --locked --no-default-features trunk@0.21.14
   done_step
 fi
 # The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock. Not
@@ -56,7 +59,7 @@ fi
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$bindgen_version" ]; then
   begin "installing wasm-bindgen-cli $bindgen_version from crates.io (once)"
-  install_tool 1 wasm-bindgen-cli@"$bindgen_version"
+  install_tool 1 --no-default-features wasm-bindgen-cli@"$bindgen_version"
   done_step
 fi
 [ "$mode" = serve ] && exit 0
