@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use sweeplab_core::data::ProvidedFile;
-use sweeplab_core::record::{EpochMetrics, TrialRecord};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, parse_line};
 
 use crate::sweep_entry::SweepEntry;
 use sweeplab_core::journal::Journal;
@@ -127,7 +127,7 @@ pub async fn put_sweep(
 }
 
 /// Every sweep, newest first.
-pub async fn sweeps(db: &Database) -> StoreResult<Vec<SweepEntry>> {
+pub async fn sweeps(db: &Database) -> StoreResult<Stored<SweepEntry>> {
     let tx = db
         .transaction(&[SWEEPS], TransactionMode::ReadOnly)
         .map_err(err("list sweeps"))?;
@@ -138,13 +138,13 @@ pub async fn sweeps(db: &Database) -> StoreResult<Vec<SweepEntry>> {
         .map_err(err("list sweeps"))?
         .await
         .map_err(err("list sweeps"))?;
-    let mut entries: Vec<SweepEntry> = rows
-        .iter()
-        .filter_map(json_of)
-        .filter_map(|j| serde_json::from_str(&j).ok())
-        .collect();
-    entries.sort_by_key(|e| std::cmp::Reverse(e.created_ms));
-    Ok(entries)
+    let mut stored: Stored<SweepEntry> = Stored::read("sweep", &rows, |n, json| {
+        serde_json::from_str(json).map_err(|e| format!("browser storage: sweep row {n}: {e}"))
+    });
+    stored
+        .items
+        .sort_by_key(|e| std::cmp::Reverse(e.created_ms));
+    Ok(stored)
 }
 
 /// Rows of one sweep in a store, in key order.
@@ -162,16 +162,65 @@ async fn rows_of(db: &Database, store: &str, sweep: &str) -> StoreResult<Vec<JsV
     Ok(rows)
 }
 
-/// The finished trials of a sweep, in trial order.
-pub async fn trials(db: &Database, sweep: &str) -> StoreResult<Vec<TrialRecord>> {
-    let mut records: Vec<TrialRecord> = rows_of(db, TRIALS, sweep)
-        .await?
-        .iter()
-        .filter_map(json_of)
-        .filter_map(|j| serde_json::from_str(&j).ok())
-        .collect();
-    records.sort_by_key(|r| r.trial_index);
-    Ok(records)
+/// Rows read from the store: those that read, and one line for each row
+/// that did not (a newer sweeplab's row, a damaged one), which stays stored
+/// untouched.
+#[derive(Debug)]
+pub struct Stored<T> {
+    /// The rows that read.
+    pub items: Vec<T>,
+    /// Why each other row did not read.
+    pub unreadable: Vec<String>,
+    /// What the rows are, for messages ("trial record", "sweep").
+    what: &'static str,
+}
+
+impl<T> Stored<T> {
+    /// Each row's JSON read by `parse` (given the row's 1-based position).
+    fn read(
+        what: &'static str,
+        rows: &[JsValue],
+        parse: impl Fn(usize, &str) -> Result<T, String>,
+    ) -> Self {
+        let mut stored = Self {
+            items: Vec::new(),
+            unreadable: Vec::new(),
+            what,
+        };
+        for (i, row) in rows.iter().enumerate() {
+            let n = i + 1;
+            let parsed = json_of(row)
+                .ok_or_else(|| format!("browser storage: {what} row {n} is empty"))
+                .and_then(|json| parse(n, &json));
+            match parsed {
+                Ok(item) => stored.items.push(item),
+                Err(why) => stored.unreadable.push(why),
+            }
+        }
+        stored
+    }
+
+    /// One line for the user when some rows did not read.
+    pub fn problem(&self) -> Option<String> {
+        let first = self.unreadable.first()?;
+        let what = self.what;
+        Some(match self.unreadable.len() {
+            1 => format!("a stored {what} could not be read and was left as it is: {first}"),
+            n => format!(
+                "{n} stored {what}s could not be read and were left as they are; the first: {first}"
+            ),
+        })
+    }
+}
+
+/// The trial records of a sweep, in trial order.
+pub async fn trials(db: &Database, sweep: &str) -> StoreResult<Stored<TrialRecord>> {
+    let rows = rows_of(db, TRIALS, sweep).await?;
+    let mut stored = Stored::read("trial record", &rows, |n, json| {
+        parse_line(&format!("browser storage/{sweep}"), n, json).map_err(|e| e.to_string())
+    });
+    stored.items.sort_by_key(|r| r.trial_index);
+    Ok(stored)
 }
 
 /// A finished epoch of a trial still running (kept so a reload can show it).
@@ -204,13 +253,12 @@ pub async fn put_epoch(db: &Database, sweep: &str, epoch: &StoredEpoch) -> Store
 }
 
 /// Every stored epoch of a sweep.
-pub async fn epochs(db: &Database, sweep: &str) -> StoreResult<Vec<StoredEpoch>> {
-    Ok(rows_of(db, EPOCHS, sweep)
-        .await?
-        .iter()
-        .filter_map(json_of)
-        .filter_map(|j| serde_json::from_str(&j).ok())
-        .collect())
+pub async fn epochs(db: &Database, sweep: &str) -> StoreResult<Stored<StoredEpoch>> {
+    let rows = rows_of(db, EPOCHS, sweep).await?;
+    Ok(Stored::read("epoch", &rows, |n, json| {
+        serde_json::from_str(json)
+            .map_err(|e| format!("browser storage: epoch row {n} of sweep {sweep}: {e}"))
+    }))
 }
 
 /// Save a finished trial's record (and drop its per-epoch rows, now inside

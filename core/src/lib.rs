@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod data;
 mod digest;
+pub mod identity;
 pub mod journal;
 pub mod model;
 pub mod plot;

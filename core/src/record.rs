@@ -2,11 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{DatasetSpec, Metric, TrialConfig};
-use crate::sweep::{AxisValue, NotInSweep, Trial, trial_at};
+use crate::spec::{DatasetSpec, Metric, SweepSpec, TrialConfig};
+use crate::sweep::{AxisValue, NotInSweep, Trial, sweep_id, trial_at};
 
-/// Version of the record layout this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the record layout this build writes and reads. Schema 1
+/// (sweeplab 0.1) had trial ids of identity version 1; records of it are
+/// read with their id brought to today's rules ([`parse_line`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How a trial ended.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,8 +69,12 @@ pub struct TrialRecord {
     pub sweep_id: String,
     /// The sweep's name.
     pub sweep_name: String,
-    /// Stable trial id.
+    /// Stable trial id ([`crate::identity::trial_id`]).
     pub trial_id: String,
+    /// The id an older sweeplab gave this trial, for a record read from a
+    /// file it wrote (MLflow runs it exported carry that id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_trial_id: Option<String>,
     /// Position in the sweep's order.
     pub trial_index: usize,
     /// Axis values of the trial's cell.
@@ -109,6 +115,36 @@ pub struct TrialRecord {
 }
 
 impl TrialRecord {
+    /// The record of `trial` of sweep `spec`, finished with no epochs yet
+    /// and nothing known about where it ran: the one place the fields that
+    /// come from the sweep and the trial are filled in.
+    pub fn new(spec: &SweepSpec, trial: &Trial) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            sweep_id: sweep_id(spec),
+            sweep_name: spec.name.clone(),
+            trial_id: trial.id.clone(),
+            legacy_trial_id: None,
+            trial_index: trial.index,
+            cell: trial.cell.clone(),
+            repeat: trial.repeat,
+            seed: trial.seed,
+            config: trial.config.clone(),
+            dataset: spec.dataset.clone(),
+            status: TrialStatus::Finished,
+            diverged_epoch: None,
+            stopped_early_at: None,
+            error: None,
+            epochs: Vec::new(),
+            params: 0,
+            backend: String::new(),
+            device: String::new(),
+            started_ms: 0,
+            finished_ms: 0,
+            sweeplab_version: crate::VERSION.to_string(),
+        }
+    }
+
     /// Whether this record is a trial of the sweep with grid id `sweep_id`
     /// expanded to `trials`: same grid, and the grid's trial at the record's
     /// index has the record's id.
@@ -210,7 +246,10 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<JsonLines, RecordError> {
     })
 }
 
-fn parse_line(file: &str, line: usize, text: &str) -> Result<TrialRecord, RecordError> {
+/// Parse one record, line `line` of `file` (named in errors): the one
+/// reader for a line of `trials.jsonl` and a row of the browser's store, so
+/// a malformed or newer-schema record gets the same message everywhere.
+pub fn parse_line(file: &str, line: usize, text: &str) -> Result<TrialRecord, RecordError> {
     let malformed = |message: String| RecordError::Malformed {
         file: file.into(),
         line,
@@ -230,7 +269,16 @@ fn parse_line(file: &str, line: usize, text: &str) -> Result<TrialRecord, Record
             supported: SCHEMA_VERSION,
         });
     }
-    serde_json::from_value(value).map_err(|e| malformed(e.to_string()))
+    let mut record: TrialRecord =
+        serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+    if schema < 2 {
+        // Identity version 1 hashed the whole serialisation: recompute the
+        // id from what the record says ran, and keep the old one.
+        let id = crate::identity::trial_id(&record.config, &record.dataset, record.seed);
+        record.legacy_trial_id = Some(std::mem::replace(&mut record.trial_id, id));
+        record.schema = SCHEMA_VERSION;
+    }
+    Ok(record)
 }
 
 /// Records as CSV: one row per trial with axis values, seed, status, final

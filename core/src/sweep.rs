@@ -6,10 +6,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::digest::sha256_hex;
-use crate::spec::{DatasetSpec, SweepSpec, TrialConfig};
+use crate::record::{TrialRecord, TrialStatus};
+use crate::spec::{SweepSpec, TrialConfig};
 
 /// One axis value of a cell: `model.dropout = 0.2`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -25,7 +25,7 @@ pub struct AxisValue {
 pub struct Trial {
     /// Position in the sweep's deterministic order.
     pub index: usize,
-    /// Stable id: hash of the canonical config, data set and seed.
+    /// Stable id ([`trial_id`]): what ran, not how it was written down.
     pub id: String,
     /// Axis values of the cell, in axis order.
     pub cell: Vec<AxisValue>,
@@ -39,36 +39,7 @@ pub struct Trial {
     pub config: TrialConfig,
 }
 
-/// Short stable hash of a JSON value (object keys are sorted by serde_json).
-fn short_hash(value: &Value, hex_chars: usize) -> String {
-    let mut h = sha256_hex(value.to_string().as_bytes());
-    h.truncate(hex_chars);
-    h
-}
-
-/// Stable id of a trial: the same config, data and seed give the same id on
-/// every machine and in every version of the sweep file's layout.
-pub fn trial_id(config: &TrialConfig, dataset: &DatasetSpec, seed: u64) -> String {
-    short_hash(
-        &json!({ "config": config, "dataset": dataset, "seed": seed }),
-        16,
-    )
-}
-
-/// Stable id of a sweep's grid (name, hypothesis and metric excluded, so
-/// editing prose does not orphan results).
-pub fn sweep_id(spec: &SweepSpec) -> String {
-    short_hash(
-        &json!({
-            "dataset": spec.dataset,
-            "base": spec.base,
-            "axes": spec.axes,
-            "repeats": spec.repeats,
-            "seed": spec.seed,
-        }),
-        12,
-    )
-}
+pub use crate::identity::{sweep_id, trial_id};
 
 /// Every trial of a validated sweep: cells in row-major axis order (the
 /// first axis varies slowest), repeats innermost.
@@ -224,11 +195,19 @@ pub fn trial_at<'a>(
     Ok(trial)
 }
 
-/// The trials not yet finished, in order (resume).
-pub fn pending(trials: &[Trial], done: &HashSet<String>) -> Vec<Trial> {
+/// The trials still to run, in order (resume): those without a record that
+/// counts as done. Every record counts but a cancelled one: a finished,
+/// diverged or failed trial has its outcome, while a cancelled trial was
+/// stopped before it ended and runs again.
+pub fn pending(trials: &[Trial], records: &[TrialRecord]) -> Vec<Trial> {
+    let done: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.status != TrialStatus::Cancelled)
+        .map(|r| r.trial_id.as_str())
+        .collect();
     trials
         .iter()
-        .filter(|t| !done.contains(&t.id))
+        .filter(|t| !done.contains(t.id.as_str()))
         .cloned()
         .collect()
 }
@@ -303,13 +282,41 @@ mod tests {
         }
     }
 
+    fn record(spec: &SweepSpec, trial: &Trial, status: TrialStatus) -> TrialRecord {
+        TrialRecord {
+            status,
+            ..TrialRecord::new(spec, trial)
+        }
+    }
+
     #[test]
-    fn pending_skips_done() {
-        let trials = expand(&spec(1));
-        let done: HashSet<String> = trials[..4].iter().map(|t| t.id.clone()).collect();
-        let rest = pending(&trials, &done);
-        assert_eq!(rest.len(), 2);
-        assert_eq!(rest[0].index, 4);
+    fn pending_skips_trials_with_an_outcome_and_reruns_cancelled_ones() {
+        let spec = spec(1);
+        let trials = expand(&spec);
+        let records: Vec<TrialRecord> = [
+            (0, TrialStatus::Finished),
+            (1, TrialStatus::Diverged),
+            (2, TrialStatus::Failed),
+            (3, TrialStatus::Cancelled),
+        ]
+        .into_iter()
+        .map(|(i, status)| record(&spec, &trials[i], status))
+        .collect();
+        let rest: Vec<usize> = pending(&trials, &records).iter().map(|t| t.index).collect();
+        assert_eq!(rest, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn a_record_belongs_only_to_its_own_sweep() {
+        let (one, other) = (spec(2), spec(1));
+        let (trials, other_trials) = (expand(&one), expand(&other));
+        let mine = record(&one, &trials[5], TrialStatus::Finished);
+        assert_eq!(mine.check_belongs(&sweep_id(&one), &trials), Ok(()));
+        let foreign = record(&other, &other_trials[1], TrialStatus::Finished);
+        assert!(matches!(
+            foreign.check_belongs(&sweep_id(&one), &trials),
+            Err(NotInSweep::OtherSweep { .. })
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `native-sweep run`: train the trials of a sweep (or one shard of it)
 //! that are not finished yet, `--jobs` at a time, appending each record.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
@@ -62,7 +62,8 @@ pub fn resolve_shard(
     pair("JOB_COMPLETION_INDEX", "SWEEPLAB_SHARD_COUNT")
 }
 
-/// Default results directory of a sweep.
+/// Default results directory of a sweep: `runs/NAME-ID`, or the directory
+/// of the same grid that an older sweeplab named with the id it gave it.
 pub fn default_out(spec: &SweepSpec) -> PathBuf {
     let safe: String = spec
         .name
@@ -75,7 +76,26 @@ pub fn default_out(spec: &SweepSpec) -> PathBuf {
             }
         })
         .collect();
-    PathBuf::from("runs").join(format!("{safe}-{}", &sweep_id(spec)[..8]))
+    let id = sweep_id(spec);
+    let named = PathBuf::from("runs").join(format!("{safe}-{}", &id[..8]));
+    if named.exists() {
+        return named;
+    }
+    // A directory an older sweeplab named after the id it gave this grid:
+    // the same grid by today's rules, so it resumes there.
+    let prefix = format!("{safe}-");
+    std::fs::read_dir("runs")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .find(|p| ResultsDir::open(p).is_ok_and(|d| sweep_id(&d.spec) == id))
+        .unwrap_or(named)
 }
 
 enum Event {
@@ -149,13 +169,7 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         Some(s) => sweep::shard(&all, s),
         None => all,
     };
-    let done: HashSet<String> = results
-        .records()?
-        .into_iter()
-        .filter(|r| r.status != TrialStatus::Cancelled)
-        .map(|r| r.trial_id)
-        .collect();
-    let todo = sweep::pending(&mine, &done);
+    let todo = sweep::pending(&mine, &results.records()?);
     let mut progress = Progress::new(
         mine.len(),
         mine.len() - todo.len(),
@@ -190,7 +204,7 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         Err(e) => eprintln!("native-sweep: no summary yet: {e}"),
     }
     if let Some(mut ex) = exporter
-        && let Err(e) = sync::export_all(&mut ex, &results)
+        && let Err(e) = sync::export_all(&mut ex, &results, &records)
     {
         warn_local(&e, &results.path);
     }
@@ -216,7 +230,20 @@ fn connect_tracking(
         return Ok(None);
     };
     let experiment = sync::experiment_name(&args.tracking, spec);
-    match Exporter::connect(Client::new(config).with_retries(1), &experiment, spec) {
+    // Resuming a directory an older sweeplab wrote: its runs carry the ids
+    // that version gave. A directory that does not read stops here, as it
+    // would a moment later.
+    let earlier = if out.join(crate::results::SWEEP_FILE).exists() {
+        sync::earlier_sweep_ids(spec, &ResultsDir::open(out)?.records()?)
+    } else {
+        Vec::new()
+    };
+    match Exporter::connect(
+        Client::new(config).with_retries(1),
+        &experiment,
+        spec,
+        &earlier,
+    ) {
         Ok(ex) => Ok(Some(ex)),
         Err(e @ MlflowError::Auth { .. }) => Err(input(e.to_string())),
         Err(e) => {

@@ -26,10 +26,7 @@ pub struct Selection {
 }
 
 fn parse_metric(name: &str) -> Result<Metric, CliError> {
-    Metric::ALL
-        .into_iter()
-        .find(|m| m.name() == name)
-        .ok_or_else(|| input(format!("--metric: {name:?} is not one of val_accuracy, val_loss, train_accuracy, train_loss")))
+    name.parse().map_err(|e| input(format!("--metric: {e}")))
 }
 
 /// Run the command.

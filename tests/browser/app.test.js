@@ -200,6 +200,50 @@ test('a trials.jsonl from native-sweep imports and shows its heatmap', async () 
   }
 });
 
+test('a stored record the app cannot read is reported with the CLI\'s message and kept as it was', async () => {
+  const out = fs.mkdtempSync(path.join(artifacts, 'newer-'));
+  runNativeSweep(out, { name: 'newer-schema', hypothesis: 'Rows from a newer sweeplab.' });
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page } = await openApp(browser.context, server.url);
+    await page.setInputFiles('#import-file', [path.join(out, 'results', 'trials.jsonl'), path.join(out, 'results', 'sweep.toml')]);
+    await page.waitForFunction(() => document.querySelectorAll('#heatmap-table tr.cell').length === 4);
+    // As if a newer sweeplab had written one of the rows.
+    const changed = await page.evaluate(() => new Promise((ok, fail) => {
+      const r = indexedDB.open('sweeplab');
+      r.onerror = () => fail(r.error);
+      r.onsuccess = () => {
+        const store = r.result.transaction('trials', 'readwrite').objectStore('trials');
+        const all = store.getAll();
+        all.onsuccess = () => {
+          const row = all.result[0];
+          const record = JSON.parse(row.json);
+          record.schema = 999;
+          row.json = JSON.stringify(record);
+          store.put(row).onsuccess = () => ok(row.json);
+        };
+      };
+    }));
+    await page.reload({ waitUntil: 'commit' });
+    await page.click('#sweep-list button:has-text("newer-schema")');
+    await page.waitForSelector('#notice');
+    const notice = await page.textContent('#notice');
+    assert.match(notice, /record schema 999 is newer than this sweeplab reads \(\d+\); upgrade sweeplab/, notice);
+    assert.match(await page.textContent('#trial-count'), /^3 of 4 trials finished/);
+    const kept = await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open('sweeplab');
+      r.onsuccess = () => {
+        const all = r.result.transaction('trials', 'readonly').objectStore('trials').getAll();
+        all.onsuccess = () => ok(all.result.map((row) => row.json));
+      };
+    }));
+    assert.equal(kept.length, 4);
+    assert.ok(kept.includes(changed), 'the unreadable row is still stored as it was');
+  } finally {
+    await browser.close();
+  }
+});
+
 test('bad input shows a clear message and saves nothing', async () => {
   const dir = fs.mkdtempSync(path.join(artifacts, 'bad-'));
   const notIdx = path.join(dir, 'train-images-idx3-ubyte');

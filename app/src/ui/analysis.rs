@@ -167,7 +167,7 @@ pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
                 <label>"colour "
                     <select id="heat-metric" on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        if let Some(m) = Metric::ALL.iter().find(|m| m.name() == v) { metric.set(*m) }
+                        if let Ok(m) = v.parse::<Metric>() { metric.set(m) }
                     }>
                         {Metric::ALL.iter().map(|m| view! { <option value=m.name() selected=move || metric.get() == *m>{m.name()}</option> }).collect_view()}
                     </select>

@@ -114,7 +114,13 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     // The sweep the form describes, or the first reason it cannot be built.
     let spec = Memo::new(move |_| -> Result<SweepSpec, String> {
         let repeats = parse_count(repeats.get(), "repeats")?.unwrap_or(1);
-        let seed = parse_count(seed.get(), "seed")?.unwrap_or(0) as u64;
+        // A u64 like the sweep file's (usize is 32 bits in wasm).
+        let seed = match seed.get().trim() {
+            "" => 0,
+            t => t.parse::<u64>().map_err(|_| {
+                format!("seed: expected a whole number from 0 to 2^64-1, got {t:?}")
+            })?,
+        };
         let dataset = DatasetSpec {
             name: match data.get() {
                 DataChoice::Embedded => DatasetName::FashionMnist,
@@ -350,7 +356,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 <label>"Metric (heatmap colour)"
                     <select id="sweep-metric" on:change=move |ev| {
                         let v = input_value(&ev);
-                        if let Some(m) = Metric::ALL.iter().find(|m| m.name() == v) { metric.set(*m) }
+                        if let Ok(m) = v.parse::<Metric>() { metric.set(m) }
                     }>
                         {Metric::ALL.iter().map(|m| view! {
                             <option value=m.name() selected=move || metric.get() == *m>{m.name()}</option>

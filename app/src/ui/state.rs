@@ -8,8 +8,8 @@ use idb::Database;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use sweeplab_core::record::{TrialRecord, TrialStatus};
-use sweeplab_core::sweep::{expand, sweep_id, trial_at};
+use sweeplab_core::record::TrialRecord;
+use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
 use sweeplab_core::train::BatchProgress;
 
 use crate::browser::{set_setting, setting};
@@ -159,7 +159,12 @@ impl AppState {
     pub async fn refresh(self) {
         let Some(database) = db() else { return };
         match store::sweeps(&database).await {
-            Ok(list) => self.sweeps.set(list),
+            Ok(stored) => {
+                if let Some(problem) = stored.problem() {
+                    self.notice.set(Some(problem));
+                }
+                self.sweeps.set(stored.items)
+            }
             Err(e) => self.notice.set(Some(e)),
         }
     }
@@ -173,14 +178,23 @@ impl AppState {
         spawn_local(async move {
             let Some(database) = db() else { return };
             match store::trials(&database, &key).await {
-                Ok(records) if self.open.get_untracked().as_deref() == Some(&key) => {
-                    self.records.set(records)
+                Ok(stored) if self.open.get_untracked().as_deref() == Some(&key) => {
+                    if let Some(problem) = stored.problem() {
+                        self.notice.set(Some(problem));
+                    }
+                    self.records.set(stored.items)
                 }
                 Ok(_) => {}
                 Err(e) => self.notice.set(Some(e)),
             }
-            if let Ok(partial) = store::epochs(&database, &key).await {
-                self.partial.set(partial);
+            match store::epochs(&database, &key).await {
+                Ok(stored) => {
+                    if let Some(problem) = stored.problem() {
+                        self.notice.set(Some(problem));
+                    }
+                    self.partial.set(stored.items);
+                }
+                Err(e) => self.notice.set(Some(e)),
             }
         });
     }
@@ -223,20 +237,19 @@ impl AppState {
                 return stop("browser storage is not open".into());
             };
             let done = match store::trials(&database, &key).await {
-                Ok(records) => records,
+                // Re-running a trial whose stored record did not read would
+                // overwrite that record.
+                Ok(stored) => match stored.problem() {
+                    Some(problem) => return stop(format!("not resumed: {problem}")),
+                    None => stored.items,
+                },
                 Err(e) => return stop(e),
             };
-            let finished: std::collections::HashSet<String> = done
-                .iter()
-                .filter(|r| r.status != TrialStatus::Cancelled)
-                .map(|r| r.trial_id.clone())
-                .collect();
-            let pending: Vec<usize> = expand(&entry.spec)
+            let todo: Vec<usize> = pending(&expand(&entry.spec), &done)
                 .into_iter()
-                .filter(|t| !finished.contains(&t.id))
                 .map(|t| t.index)
                 .collect();
-            if pending.is_empty() {
+            if todo.is_empty() {
                 self.live.update(|l| l.status = RunStatus::Finished);
                 return self.run_next();
             }
@@ -244,11 +257,11 @@ impl AppState {
                 Ok(files) => files,
                 Err(e) => return stop(e),
             };
-            self.live.update(|l| l.requested = pending.len());
+            self.live.update(|l| l.requested = todo.len());
             let command = ToWorker::Start {
                 sweep_key: key.clone(),
                 sweep: Box::new(entry.spec.clone()),
-                trials: pending,
+                trials: todo,
                 backend,
                 files: files.iter().map(|f| f.name.clone()).collect(),
             };

@@ -71,6 +71,23 @@ impl Metric {
     ];
 }
 
+/// A metric name that is none of [`Metric::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not one of val_accuracy, val_loss, train_accuracy, train_loss")]
+pub struct UnknownMetric(pub String);
+
+impl std::str::FromStr for Metric {
+    type Err = UnknownMetric;
+
+    /// A metric by the name used in files and MLflow ([`Metric::name`]).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| UnknownMetric(name.to_string()))
+    }
+}
+
 /// The hyperparameters of one trial: a network and how to train it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[serde(deny_unknown_fields)]

@@ -129,7 +129,7 @@ pub async fn train_job<O: TrainObserver>(
                 m.visit(&mut Materialize);
                 m
             }
-            Err(e) => return failed(e.to_string(), 0),
+            Err(e) => return TrainOutcome::failed(e.to_string(), 0),
         }
     };
     let params = model.trainable_params();
@@ -181,7 +181,7 @@ pub async fn train_job<O: TrainObserver>(
             model = optimizer.step(lr, model, grads);
             let read = match read_scalars(vec![loss.detach()], correct).await {
                 Ok(v) => v,
-                Err(e) => return failed(e, params),
+                Err(e) => return outcome.fail(e),
             };
             let (batch_loss, batch_correct) = (read.0[0], read.1);
             if !batch_loss.is_finite() {
@@ -204,7 +204,7 @@ pub async fn train_job<O: TrainObserver>(
         }
         let (val_loss, val_accuracy) = match evaluate(&model.valid(), &data.val, &plain).await {
             Ok(v) => v,
-            Err(e) => return failed(e, params),
+            Err(e) => return outcome.fail(e),
         };
         let metrics = EpochMetrics {
             epoch,
@@ -274,14 +274,25 @@ fn snapshot(model: &Model, optimizer: &ModuleOptimizer, state: &LoopState) -> Op
     })
 }
 
-fn failed(message: String, params: usize) -> TrainOutcome {
-    TrainOutcome {
-        status: TrialStatus::Failed,
-        epochs: Vec::new(),
-        diverged_epoch: None,
-        stopped_early_at: None,
-        params,
-        error: Some(message),
+impl TrainOutcome {
+    /// A trial that failed before its first batch.
+    fn failed(message: String, params: usize) -> Self {
+        Self {
+            status: TrialStatus::Failed,
+            epochs: Vec::new(),
+            diverged_epoch: None,
+            stopped_early_at: None,
+            params,
+            error: Some(message),
+        }
+    }
+
+    /// The trial failed with `message`: it keeps the epochs it completed,
+    /// so its record shows how far it got.
+    fn fail(mut self, message: String) -> Self {
+        self.status = TrialStatus::Failed;
+        self.error = Some(message);
+        self
     }
 }
 
@@ -346,4 +357,31 @@ pub async fn evaluate(model: &Model, set: &Dataset, device: &Device) -> Result<(
     }
     let n = set.len().max(1) as f64;
     Ok((loss_sum / n, correct / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_trial_keeps_its_completed_epochs() {
+        let epoch = |epoch| EpochMetrics {
+            epoch,
+            train_loss: 1.0,
+            train_accuracy: 0.5,
+            val_loss: 1.1,
+            val_accuracy: 0.45,
+            lr: 0.01,
+            seconds: 2.0,
+        };
+        let mut outcome = TrainOutcome::failed(String::new(), 10);
+        outcome.status = TrialStatus::Finished;
+        outcome.error = None;
+        outcome.epochs = vec![epoch(1), epoch(2)];
+        let failed = outcome.fail("WebGPU device lost".into());
+        assert_eq!(failed.status, TrialStatus::Failed);
+        assert_eq!(failed.error.as_deref(), Some("WebGPU device lost"));
+        assert_eq!(failed.epochs, vec![epoch(1), epoch(2)]);
+        assert_eq!(failed.params, 10);
+    }
 }

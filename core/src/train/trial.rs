@@ -5,9 +5,9 @@ use web_time::{SystemTime, UNIX_EPOCH};
 
 use super::{CancelToken, Checkpoint, TrainJob, TrainObserver, train_job};
 use crate::data::Splits;
-use crate::record::{SCHEMA_VERSION, TrialRecord};
+use crate::record::TrialRecord;
 use crate::spec::SweepSpec;
-use crate::sweep::{Trial, sweep_id};
+use crate::sweep::Trial;
 
 /// Where a trial runs and for which sweep.
 #[derive(Debug, Clone)]
@@ -49,16 +49,6 @@ pub async fn run_trial<O: TrainObserver>(
     };
     let outcome = train_job(job, ctx.device, ctx.cancel, observer).await;
     TrialRecord {
-        schema: SCHEMA_VERSION,
-        sweep_id: sweep_id(ctx.sweep),
-        sweep_name: ctx.sweep.name.clone(),
-        trial_id: trial.id.clone(),
-        trial_index: trial.index,
-        cell: trial.cell.clone(),
-        repeat: trial.repeat,
-        seed: trial.seed,
-        config: trial.config.clone(),
-        dataset: ctx.sweep.dataset.clone(),
         status: outcome.status,
         diverged_epoch: outcome.diverged_epoch,
         stopped_early_at: outcome.stopped_early_at,
@@ -69,6 +59,6 @@ pub async fn run_trial<O: TrainObserver>(
         device: ctx.device_name.to_string(),
         started_ms,
         finished_ms: now_ms(),
-        sweeplab_version: crate::VERSION.to_string(),
+        ..TrialRecord::new(ctx.sweep, trial)
     }
 }

@@ -181,10 +181,10 @@ fn records_round_trip_through_json_lines_and_csv() {
     let torn = format!("{text}{}", &recs[0].to_json_line()[..40]);
     assert!(parse_jsonl("t", &torn).unwrap().torn_tail);
     // A record from a newer sweeplab is refused with a clear message.
-    let newer = text.replacen("\"schema\":1", "\"schema\":2", 1);
+    let newer = text.replacen("\"schema\":2", "\"schema\":3", 1);
     assert_eq!(
         parse_jsonl("trials.jsonl", &newer).unwrap_err().to_string(),
-        "trials.jsonl:1: record schema 2 is newer than this sweeplab reads (1); upgrade sweeplab"
+        "trials.jsonl:1: record schema 3 is newer than this sweeplab reads (2); upgrade sweeplab"
     );
     let csv = to_csv(&recs);
     let mut lines = csv.lines();

@@ -54,28 +54,13 @@ pub fn finished_record(
     params: usize,
     finished_ms: u64,
 ) -> sweeplab_core::record::TrialRecord {
-    use sweeplab_core::record::{SCHEMA_VERSION, TrialRecord, TrialStatus};
-    TrialRecord {
-        schema: SCHEMA_VERSION,
-        sweep_id: sweeplab_core::sweep::sweep_id(spec),
-        sweep_name: spec.name.clone(),
-        trial_id: trial.id,
-        trial_index: trial.index,
-        cell: trial.cell,
-        repeat: trial.repeat,
-        seed: trial.seed,
-        config: trial.config,
-        dataset: spec.dataset.clone(),
-        status: TrialStatus::Finished,
-        diverged_epoch: None,
-        stopped_early_at: None,
-        error: None,
+    sweeplab_core::record::TrialRecord {
         epochs,
         params,
         backend: "flex".into(),
         device: "cpu".into(),
-        started_ms: 0,
         finished_ms,
         sweeplab_version: "test".into(),
+        ..sweeplab_core::record::TrialRecord::new(spec, &trial)
     }
 }

@@ -1,6 +1,6 @@
 //! Every failure class of a sweep file gives one clear line naming the field.
 
-use sweeplab_core::spec::{SpecError, SweepSpec, hyperparameter_paths};
+use sweeplab_core::spec::{Metric, SpecError, SweepSpec, hyperparameter_paths};
 
 const GOOD: &str = r#"
 name = "dropout-x-norm"
@@ -158,4 +158,15 @@ fn toml_value(v: &serde_json::Value) -> String {
         serde_json::Value::Null => "1".into(), // optional fields take a number
         other => other.to_string(),
     }
+}
+
+#[test]
+fn metric_names_read_back_and_an_unknown_one_is_named() {
+    for m in Metric::ALL {
+        assert_eq!(m.name().parse::<Metric>(), Ok(m));
+    }
+    assert_eq!(
+        "accuracy".parse::<Metric>().unwrap_err().to_string(),
+        "\"accuracy\" is not one of val_accuracy, val_loss, train_accuracy, train_loss"
+    );
 }

@@ -82,20 +82,32 @@ fn terminal(status: &str) -> bool {
 
 impl Exporter {
     /// Find or create the experiment and the sweep's parent run, and list
-    /// the trial runs already there.
+    /// the trial runs already there. `earlier_ids` are the ids an older
+    /// sweeplab gave this sweep (the `sweep_id` of records it wrote): runs
+    /// it exported under them are found too, not exported again.
     pub fn connect(
         client: Client,
         experiment: &str,
         spec: &SweepSpec,
+        earlier_ids: &[String],
     ) -> Result<Self, MlflowError> {
         let id = sweep_id(spec);
+        let mut ids = vec![id.clone()];
+        for earlier in earlier_ids {
+            if !ids.contains(earlier) {
+                ids.push(earlier.clone());
+            }
+        }
         let experiment_id = client.experiment_id(experiment)?;
-        let filter = |kind: &str| format!("tags.{SWEEP_ID} = '{id}' and tags.{KIND} = '{kind}'");
-        let parent = match client
-            .search_runs(&experiment_id, &filter("sweep"))?
-            .into_iter()
-            .next()
-        {
+        let search = |kind: &str| -> Result<Vec<_>, MlflowError> {
+            let mut runs = Vec::new();
+            for id in &ids {
+                let filter = format!("tags.{SWEEP_ID} = '{id}' and tags.{KIND} = '{kind}'");
+                runs.extend(client.search_runs(&experiment_id, &filter)?);
+            }
+            Ok(runs)
+        };
+        let parent = match search("sweep")?.into_iter().next() {
             Some(run) => run,
             None => {
                 let tags = vec![
@@ -134,8 +146,7 @@ impl Exporter {
                 run
             }
         };
-        let children = client
-            .search_runs(&experiment_id, &filter("trial"))?
+        let children = search("trial")?
             .into_iter()
             .filter_map(|run| {
                 let trial = run.tags.iter().find(|(k, _)| k == TRIAL_ID)?.1.clone();
@@ -153,7 +164,15 @@ impl Exporter {
     /// Send one trial as a child run, unless the server already has it
     /// complete. Returns whether anything was sent.
     pub fn export_record(&mut self, r: &TrialRecord) -> Result<bool, MlflowError> {
-        let existing = self.children.get(&r.trial_id).cloned();
+        let existing = self
+            .children
+            .get(&r.trial_id)
+            .or_else(|| {
+                r.legacy_trial_id
+                    .as_ref()
+                    .and_then(|id| self.children.get(id))
+            })
+            .cloned();
         if existing
             .as_ref()
             .is_some_and(|(_, status)| terminal(status))

@@ -98,6 +98,41 @@ fn run_writes_results_and_resume_skips_finished_trials() {
     let show = native(&["show", out.to_str().unwrap(), "--metric", "val_loss"]);
     assert!(show.status.success(), "{}", stderr(&show));
     assert!(String::from_utf8_lossy(&show.stdout).contains("cli-test: val_loss"));
+
+    // A corrupt middle line: every command that reads the records refuses
+    // with the line's number, and none drops it or rewrites the file.
+    let corrupt = dir.join("corrupt");
+    std::fs::create_dir_all(&corrupt).unwrap();
+    for f in ["sweep.toml", "trials.jsonl"] {
+        std::fs::copy(out.join(f), corrupt.join(f)).unwrap();
+    }
+    let trials = corrupt.join("trials.jsonl");
+    let text = std::fs::read_to_string(&trials).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = r#"{"schema": 1, "sweep_id": "#;
+    let damaged = lines.join("\n") + "\n";
+    std::fs::write(&trials, &damaged).unwrap();
+    let c = corrupt.to_str().unwrap();
+    let merged = dir.join("merged-corrupt");
+    for args in [
+        vec!["show", c],
+        vec!["merge", c, "--out", merged.to_str().unwrap()],
+        vec!["export-mlflow", c, "--mlflow", "http://127.0.0.1:9"],
+        vec!["run", sweep.to_str().unwrap(), "--out", c],
+    ] {
+        let o = native(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("trials.jsonl:3: not a trial record"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&trials).unwrap(),
+            damaged,
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

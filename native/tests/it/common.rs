@@ -29,7 +29,13 @@ pub fn write_sweep(dir: &Path, text: &str) -> PathBuf {
 /// `native-sweep ARGS`, without the environment that would change what it
 /// does (Slurm / Kubernetes shard indices, an MLflow server).
 pub fn native(args: &[&str]) -> Output {
+    native_in(Path::new("."), args)
+}
+
+/// [`native`] run in directory `dir`.
+pub fn native_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
+        .current_dir(dir)
         .args(args)
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("JOB_COMPLETION_INDEX")

@@ -8,9 +8,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sweeplab_core::journal::Journal;
-use sweeplab_core::record::{EpochMetrics, SCHEMA_VERSION, TrialRecord, TrialStatus};
+use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
 use sweeplab_core::spec::SweepSpec;
-use sweeplab_core::sweep::{expand, sweep_id};
+use sweeplab_core::sweep::expand;
 
 use crate::common::{native, scratch, stderr, stdout};
 
@@ -327,24 +327,12 @@ values = [{}]
                 .collect();
             let diverged = t.index % 37 == 5;
             TrialRecord {
-                schema: SCHEMA_VERSION,
-                sweep_id: sweep_id(&spec),
-                sweep_name: spec.name.clone(),
-                trial_id: t.id,
-                trial_index: t.index,
-                cell: t.cell,
-                repeat: t.repeat,
-                seed: t.seed,
-                config: t.config,
-                dataset: spec.dataset.clone(),
                 status: if diverged {
                     TrialStatus::Diverged
                 } else {
                     TrialStatus::Finished
                 },
                 diverged_epoch: diverged.then_some(2),
-                stopped_early_at: None,
-                error: None,
                 epochs,
                 params: 123_456,
                 backend: "flex".into(),
@@ -352,6 +340,7 @@ values = [{}]
                 started_ms: 1_795_593_300_000,
                 finished_ms: 1_795_593_312_000,
                 sweeplab_version: "test".into(),
+                ..TrialRecord::new(&spec, &t)
             }
             .to_json_line()
                 + "\n"

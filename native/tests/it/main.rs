@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod compat;
 mod gpu;
 mod journal_report;
 mod mlflow;

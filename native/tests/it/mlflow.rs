@@ -453,3 +453,96 @@ fn wrong_credentials_are_one_line_exit_2_before_any_training() {
         String::from_utf8_lossy(&right.stderr)
     );
 }
+
+#[test]
+fn resuming_a_directory_sweeplab_0_1_exported_adds_to_its_runs_without_duplicates() {
+    let dir = scratch("mlflow", "legacy");
+    let port = free_port();
+    let server = Server::start(&dir.join("server"), port);
+    let uri = server.uri();
+    // What sweeplab 0.1.0's exporter left for the fixture's three trials: a
+    // parent and three children, tagged with the ids of identity version 1.
+    let old = crate::compat::copy_fixture(&dir, "old");
+    let lines: Vec<Value> = std::fs::read_to_string(old.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let old_sweep_id = lines[0]["sweep_id"].as_str().unwrap().to_string();
+    let experiment =
+        api(&uri, "experiments/create", json!({ "name": "fixture-0-1" }))["experiment_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let create = |name: &str, tags: Value| -> String {
+        let run = api(
+            &uri,
+            "runs/create",
+            json!({ "experiment_id": experiment, "run_name": name, "start_time": 1, "tags": tags }),
+        );
+        let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+        api(
+            &uri,
+            "runs/update",
+            json!({ "run_id": id, "status": "FINISHED", "end_time": 2 }),
+        );
+        id
+    };
+    let parent = create(
+        "fixture-0-1",
+        json!([
+            { "key": "sweeplab_sweep_id", "value": old_sweep_id },
+            { "key": "sweeplab_kind", "value": "sweep" },
+        ]),
+    );
+    for line in &lines {
+        create(
+            "trial",
+            json!([
+                { "key": "mlflow.parentRunId", "value": parent },
+                { "key": "sweeplab_sweep_id", "value": old_sweep_id },
+                { "key": "sweeplab_kind", "value": "trial" },
+                { "key": "sweeplab_trial_id", "value": line["trial_id"] },
+            ]),
+        );
+    }
+
+    // Resume with export: one trial runs; it joins the old parent, and the
+    // three exported ones are not sent again.
+    let o = native(&[
+        "run",
+        old.join("sweep.toml").to_str().unwrap(),
+        "--out",
+        old.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "-q",
+        "--mlflow",
+        &uri,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = runs(&uri, "fixture-0-1");
+    let parents: Vec<&Value> = all
+        .iter()
+        .filter(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+        .collect();
+    assert_eq!(parents.len(), 1, "one parent for the sweep");
+    let children: Vec<&Value> = all
+        .iter()
+        .filter(|r| tag(r, "sweeplab_kind") == Some("trial"))
+        .collect();
+    assert_eq!(
+        children.len(),
+        4,
+        "the three old runs and one new: {all:#?}"
+    );
+    assert!(
+        children
+            .iter()
+            .all(|c| tag(c, "mlflow.parentRunId") == Some(parent.as_str()))
+    );
+    // Exporting again sends nothing.
+    let o = native(&["export-mlflow", old.to_str().unwrap(), "--mlflow", &uri]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(runs(&uri, "fixture-0-1").len(), 5);
+}
