@@ -50,7 +50,6 @@ fn a_results_directory_from_sweeplab_0_1_resumes_and_merges_without_duplicates()
         old.to_str().unwrap(),
         "--backend",
         "cpu",
-        "-q",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("4 trials, 1 to run"), "{}", stderr(&o));
@@ -109,7 +108,7 @@ fn a_default_results_directory_named_by_sweeplab_0_1_is_resumed_not_started_anew
     let old = copy_fixture(&runs, "fixture-0-1-af9326e0");
     let sweep = dir.join("fixture.toml");
     std::fs::copy(old.join("sweep.toml"), &sweep).unwrap();
-    let o = native_in(&dir, &["run", "fixture.toml", "--backend", "cpu", "-q"]);
+    let o = native_in(&dir, &["run", "fixture.toml", "--backend", "cpu"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("4 trials, 1 to run"), "{}", stderr(&o));
     assert_eq!(records(&old).len(), 4);
