@@ -339,7 +339,7 @@ pub async fn files(db: &Database, sweep: &str) -> StoreResult<Vec<ProvidedFile>>
 /// Update only the journal of a sweep.
 pub async fn put_journal(db: &Database, sweep: &str, journal: &Journal) -> StoreResult<()> {
     let entries = sweeps(db).await?;
-    let Some(mut entry) = entries.into_iter().find(|e| e.key == sweep) else {
+    let Some(mut entry) = entries.items.into_iter().find(|e| e.key == sweep) else {
         return Err(format!("browser storage: sweep {sweep} is gone"));
     };
     entry.journal = journal.clone();
