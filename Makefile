@@ -24,7 +24,7 @@ fmt:
 ## targets, and the app for wasm32).
 lint: setup-tools fmt
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p sweeplab-app --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p sweeplab-app -p sweeplab-worker --target wasm32-unknown-unknown -- -D warnings
 
 ## MLflow (for the export tests) installs while the Rust tests compile: its
 ## setup is downloads and disk, the build is CPU.

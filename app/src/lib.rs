@@ -1,19 +1,22 @@
-//! sweeplab-app: the browser front end. A Leptos page ([`ui`]) sets up
-//! sweeps, stores everything in IndexedDB ([`store`]) and hands training to
-//! a Web Worker ([`runner`]) that runs the core's training loop on WebGPU,
-//! or on the CPU when the browser has no adapter.
+//! sweeplab-app: the browser page. A Leptos UI ([`ui`]) sets up sweeps,
+//! stores everything in IndexedDB ([`store`]) and hands training to a Web
+//! Worker ([`worker_host`]; the worker is the `sweeplab-worker` crate), which
+//! trains on WebGPU, or on the CPU when the browser has no adapter. The page
+//! links no training code: it draws forms, tables and plots.
 //!
-//! Everything here is for `wasm32-unknown-unknown`; on other targets the
-//! crate is empty.
+//! The page is for `wasm32-unknown-unknown`; on other targets the crate
+//! holds only its pure logic ([`form`]), which its tests check natively.
 
-#![cfg(target_arch = "wasm32")]
 #![warn(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
 pub mod browser;
-pub mod protocol;
-pub mod runner;
-pub mod startup;
+pub mod form;
+#[cfg(target_arch = "wasm32")]
 pub mod store;
+#[cfg(target_arch = "wasm32")]
 pub mod sweep_entry;
+#[cfg(target_arch = "wasm32")]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
 pub mod worker_host;

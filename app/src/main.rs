@@ -2,7 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    sweeplab_app::startup::start();
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(sweeplab_app::ui::App);
 }
 

@@ -3,8 +3,7 @@
 //! Each write is one transaction, so a reload never sees half of one.
 
 use idb::{
-    Database, DatabaseEvent, Factory, IndexParams, KeyPath, KeyRange, ObjectStoreParams, Query,
-    TransactionMode,
+    Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode,
 };
 use js_sys::{Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -40,17 +39,11 @@ fn upgrade(db: &Database, old: u32) {
         keyed.key_path(Some(KeyPath::new_single("key")));
         db.create_object_store(SWEEPS, keyed.clone())
             .expect("new store");
+        // Rows are keyed `<sweep key>/<...>` and read by key range, so no
+        // index is needed (databases from earlier builds keep an unused one).
         for name in [TRIALS, EPOCHS, FILES] {
-            let store = db
-                .create_object_store(name, keyed.clone())
+            db.create_object_store(name, keyed.clone())
                 .expect("new store");
-            store
-                .create_index(
-                    "sweep",
-                    KeyPath::new_single("sweep"),
-                    Some(IndexParams::new()),
-                )
-                .expect("new index");
         }
     }
 }

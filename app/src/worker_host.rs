@@ -10,7 +10,7 @@ use web_sys::{MessageEvent, Worker, WorkerOptions};
 
 use sweeplab_core::data::ProvidedFile;
 
-use crate::protocol::{FromWorker, ToWorker};
+use sweeplab_core::protocol::{FromWorker, ToWorker};
 
 /// Script Trunk writes for the worker binary (see `index.html`).
 const WORKER_SCRIPT: &str = "./worker_loader.js";

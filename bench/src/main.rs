@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use burn::prelude::*;
 use sweeplab_core::data;
 use sweeplab_core::spec::SweepSpec;
-use sweeplab_core::train::{BatchProgress, CancelToken, Silent, TrainObserver, train};
+use sweeplab_train::{BatchProgress, CancelToken, Silent, TrainObserver, train};
 
 /// Records when each batch finished.
 struct Clock(Vec<Instant>);

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{
-    HeatmapRequest, OtherAxes, Summary, epochs_to_reach, interaction_anova, interaction_line,
-    overfitting_gap, summarize,
+    HeatmapRequest, Summary, epochs_to_reach, interaction_anova, interaction_line, overfitting_gap,
+    summarize,
 };
 use crate::record::{TrialRecord, TrialStatus};
 use crate::spec::{Metric, SweepSpec, value_label};
@@ -167,19 +167,14 @@ pub fn format_utc(ms: u64) -> String {
 /// [`interaction_line`]), or why it cannot be tested; `None` for sweeps
 /// with fewer than two axes.
 pub fn interaction_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<String> {
-    let [x, y, ..] = spec.axes.as_slice() else {
+    if spec.axes.len() < 2 {
         return None;
-    };
-    let request = HeatmapRequest {
-        x: x.path.clone(),
-        y: y.path.clone(),
-        metric: spec.metric,
-        others: OtherAxes::Averaged,
-        allow_mixed_budgets: false,
-    };
+    }
+    let request = HeatmapRequest::default_for(spec)?;
+    let (x, y) = (&request.x, &request.y);
     Some(match interaction_anova(records, &request) {
-        Ok(table) => interaction_line(&table, &x.path, &y.path),
-        Err(e) => format!("{} × {}: not testable ({e})", x.path, y.path),
+        Ok(table) => interaction_line(&table, x, y),
+        Err(e) => format!("{x} × {y}: not testable ({e})"),
     })
 }
 

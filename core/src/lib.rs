@@ -1,21 +1,24 @@
 //! sweeplab-core: everything the browser app and the `native-sweep` CLI
-//! share. Data flows one way: [`spec`] → [`sweep`] trials → [`model`] →
-//! [`train`] loop → [`record`] → [`analysis`] → [`plot`].
+//! share, without a deep-learning framework, so that the browser page links
+//! none. Data flows one way: [`spec`] → [`sweep`] trials → (trained by the
+//! `sweeplab-train` crate, reporting [`progress`]) → [`record`] →
+//! [`analysis`] → [`plot`], [`journal`] and [`report`].
 
 #![warn(missing_docs)]
 
 pub mod analysis;
 pub mod data;
 mod digest;
+pub mod estimate;
 pub mod identity;
 pub mod journal;
-pub mod model;
 pub mod plot;
+pub mod progress;
+pub mod protocol;
 pub mod record;
 pub mod report;
 pub mod spec;
 pub mod sweep;
-pub mod train;
 
 pub use digest::sha256_hex;
 

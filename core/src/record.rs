@@ -102,8 +102,9 @@ pub struct TrialRecord {
     pub epochs: Vec<EpochMetrics>,
     /// Trainable parameters of the model.
     pub params: usize,
-    /// Backend name (`flex`, `wgpu`, ...).
-    pub backend: String,
+    /// The Burn backend it trained on; `None` before it started.
+    #[serde(with = "backend_name")]
+    pub backend: Option<Backend>,
     /// Device description (adapter name or CPU).
     pub device: String,
     /// Start, milliseconds since the Unix epoch.
@@ -112,6 +113,77 @@ pub struct TrialRecord {
     pub finished_ms: u64,
     /// sweeplab version that produced it.
     pub sweeplab_version: String,
+}
+
+/// The Burn backend a trial trained on, one spelling for the CLI and the
+/// browser (whose records before this said `cpu` and `webgpu`; they read as
+/// [`Backend::Flex`] and [`Backend::Wgpu`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Burn's CPU backend (flex), natively or in wasm.
+    Flex,
+    /// Burn's wgpu backend: Vulkan, Metal or DX12 natively, WebGPU in a
+    /// browser.
+    Wgpu,
+}
+
+impl Backend {
+    /// How records, CSV files and MLflow tags spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flex => "flex",
+            Self::Wgpu => "wgpu",
+        }
+    }
+
+    /// The backend a record's `backend` field names (today's spelling or
+    /// the browser's earlier one); `None` for the empty name of a trial that
+    /// never started.
+    pub fn parse(name: &str) -> Result<Option<Self>, String> {
+        match name {
+            "" => Ok(None),
+            "flex" | "cpu" => Ok(Some(Self::Flex)),
+            "wgpu" | "webgpu" => Ok(Some(Self::Wgpu)),
+            other => Err(format!("unknown backend `{other}` (expected flex or wgpu)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Backend {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Backend {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Backend::parse(&name)
+            .and_then(|b| b.ok_or_else(|| "a backend name is empty".to_string()))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A record's `backend` field: always a string (empty before the trial
+/// started), so readers of earlier versions still find one.
+mod backend_name {
+    use super::Backend;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &Option<Backend>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(b.map(Backend::name).unwrap_or_default())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Backend>, D::Error> {
+        let name = String::deserialize(d)?;
+        Backend::parse(&name).map_err(serde::de::Error::custom)
+    }
 }
 
 impl TrialRecord {
@@ -137,7 +209,7 @@ impl TrialRecord {
             error: None,
             epochs: Vec::new(),
             params: 0,
-            backend: String::new(),
+            backend: None,
             device: String::new(),
             started_ms: 0,
             finished_ms: 0,
@@ -338,7 +410,7 @@ pub fn to_csv(records: &[TrialRecord]) -> String {
         row.push(fmt_metric(best));
         row.push(r.params.to_string());
         row.push(format!("{:.3}", r.seconds()));
-        row.push(r.backend.clone());
+        row.push(r.backend.map(Backend::name).unwrap_or_default().to_string());
         w.write_record(&row).expect("in-memory CSV");
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("CSV is UTF-8")
@@ -367,5 +439,42 @@ pub(crate) mod finite {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record_line(backend: &str) -> String {
+        let spec =
+            SweepSpec::from_toml("name = \"b\"\n[dataset]\nname = \"fashion-mnist\"\n[[axes]]\npath = \"train.lr\"\nvalues = [0.001]\n")
+                .expect("valid sweep");
+        let trial = crate::sweep::expand(&spec).remove(0);
+        let mut value = serde_json::to_value(TrialRecord::new(&spec, &trial)).unwrap();
+        value["backend"] = backend.into();
+        value.to_string()
+    }
+
+    #[test]
+    fn backends_have_one_spelling_and_the_browsers_old_names_map_to_it() {
+        for (stored, read) in [
+            ("flex", Some(Backend::Flex)),
+            ("cpu", Some(Backend::Flex)),
+            ("wgpu", Some(Backend::Wgpu)),
+            ("webgpu", Some(Backend::Wgpu)),
+            ("", None),
+        ] {
+            let record = parse_line("t.jsonl", 1, &record_line(stored)).unwrap();
+            assert_eq!(record.backend, read, "{stored}");
+            let written = serde_json::to_value(&record).unwrap();
+            assert_eq!(written["backend"], read.map(Backend::name).unwrap_or(""));
+        }
+        let err = parse_line("t.jsonl", 3, &record_line("tpu")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown backend `tpu` (expected flex or wgpu)"),
+            "{err}"
+        );
     }
 }

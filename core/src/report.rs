@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{self, Heatmap, HeatmapRequest, OtherAxes};
+use crate::analysis::{self, AnalysisError, Heatmap, HeatmapRequest};
 use crate::journal::{Journal, cell_label, dataset_words, interaction_summary, table_cell};
-use crate::plot;
+use crate::plot::{self, PlotError};
 use crate::record::{TrialRecord, TrialStatus};
 use crate::spec::SweepSpec;
 
@@ -25,6 +25,29 @@ const PAGE_HEIGHT_MM: f64 = 271.0;
 /// Width of the page's content box: A4 (210 mm) less 12 mm margins.
 const PAGE_WIDTH_MM: f64 = 186.0;
 
+/// Why a sweep's report, or its figure, cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReportError {
+    /// No trial has a record yet.
+    #[error("{sweep}: no trial records yet")]
+    NoRecords {
+        /// The sweep's name.
+        sweep: String,
+    },
+    /// The sweep has no axes, so there is no heatmap.
+    #[error("{sweep}: the sweep has no axes to plot")]
+    NoAxes {
+        /// The sweep's name.
+        sweep: String,
+    },
+    /// The heatmap cannot be computed (mixed epoch budgets, say).
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// Drawing the heatmap failed.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+}
+
 /// The report's heatmap and the title it is drawn with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
@@ -36,32 +59,33 @@ pub struct Figure {
 
 impl Figure {
     /// The figure as SVG text, [`FIGURE_SIZE`] pixels.
-    pub fn svg(&self) -> Result<String, String> {
-        plot::heatmap_svg_string(&self.heatmap, &self.title, FIGURE_SIZE).map_err(|e| e.to_string())
+    pub fn svg(&self) -> Result<String, PlotError> {
+        plot::heatmap_svg_string(&self.heatmap, &self.title, FIGURE_SIZE)
     }
 }
 
 /// The report's heatmap: the sweep's metric over its first two axes (the
 /// first against itself when there is one), other axes averaged, trials of
 /// one epoch budget only. Fails without records or axes, or on mixed budgets.
-pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, String> {
+pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, ReportError> {
     if records.is_empty() {
-        return Err(format!("{}: no trial records yet", spec.name));
+        return Err(ReportError::NoRecords {
+            sweep: spec.name.clone(),
+        });
     }
-    let Some(x) = spec.axes.first() else {
-        return Err(format!("{}: the sweep has no axes to plot", spec.name));
+    let Some(request) = HeatmapRequest::default_for(spec) else {
+        return Err(ReportError::NoAxes {
+            sweep: spec.name.clone(),
+        });
     };
-    let y = spec.axes.get(1).unwrap_or(x);
-    let request = HeatmapRequest {
-        x: x.path.clone(),
-        y: y.path.clone(),
-        metric: spec.metric,
-        others: OtherAxes::Averaged,
-        allow_mixed_budgets: false,
-    };
-    let heatmap = analysis::heatmap(records, &request).map_err(|e| e.to_string())?;
+    let heatmap = analysis::heatmap(records, &request)?;
     let budget = heatmap.budget.map(|b| format!(", {b}")).unwrap_or_default();
-    let title = format!("{}: {} × {}{budget}", spec.metric.name(), x.path, y.path);
+    let title = format!(
+        "{}: {} × {}{budget}",
+        spec.metric.name(),
+        request.x,
+        request.y
+    );
     Ok(Figure { heatmap, title })
 }
 
@@ -222,7 +246,7 @@ pub fn report_html(
     spec: &SweepSpec,
     journal: &Journal,
     records: &[TrialRecord],
-) -> Result<String, String> {
+) -> Result<String, ReportError> {
     let fig = figure(spec, records)?;
     let svg = inline_svg(&fig.svg()?);
     let name = spec.name.trim();

@@ -32,6 +32,31 @@ pub enum Command {
     /// Write the one-page report: report.html (one A4 page), report.md and
     /// report-heatmap.svg/.png.
     Report(ReportArgs),
+    /// Download a data set into the cache (sha256-checked) and print where it
+    /// is, for a sweep file's `dataset.path`.
+    Fetch(FetchArgs),
+}
+
+/// A data set `fetch` can download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FetchSet {
+    /// Fashion-MNIST's four IDX files (60,000 / 10,000 images).
+    FashionMnist,
+    /// The course's smartwatch gestures zip.
+    Gestures,
+}
+
+/// `native-sweep fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The data set.
+    pub set: FetchSet,
+    /// Download from this mirror instead of where the set is published.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The cache [default: $SWEEPLAB_CACHE, else ~/.cache/sweeplab].
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
 }
 
 /// Where to send results (MLflow).
@@ -58,7 +83,7 @@ pub struct ExportArgs {
 
 /// Where trials train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Backend {
+pub enum BackendChoice {
     /// A GPU when one is found, else the CPU.
     Auto,
     /// A GPU through wgpu (Vulkan / Metal / DX12).
@@ -76,8 +101,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Device to train on.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
     /// Trials trained at the same time.
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,

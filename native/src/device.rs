@@ -4,16 +4,17 @@
 use burn::prelude::*;
 use burn::tensor::DeviceKind;
 
-use crate::cli::Backend;
+use crate::cli::BackendChoice;
 use crate::error::{CliError, input};
+use sweeplab_core::record::Backend;
 
 /// The chosen device and how records name it.
 #[derive(Debug, Clone)]
 pub struct Chosen {
     /// Where tensors live.
     pub device: Device,
-    /// Backend name for records (`flex`, `wgpu`).
-    pub backend: &'static str,
+    /// The backend, for records.
+    pub backend: Backend,
     /// Adapter or CPU description for records.
     pub name: String,
 }
@@ -53,7 +54,7 @@ fn cpu() -> Chosen {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     Chosen {
         device: Device::flex(),
-        backend: "flex",
+        backend: Backend::Flex,
         name: format!("cpu ({threads} threads)"),
     }
 }
@@ -61,7 +62,7 @@ fn cpu() -> Chosen {
 /// The device for `backend`: `auto` takes a hardware GPU if wgpu finds one
 /// (software adapters such as lavapipe do not count), else the CPU; `gpu`
 /// takes the best adapter there is, software included, and fails without one.
-pub fn choose(backend: Backend, found: &[Adapter]) -> Result<Chosen, CliError> {
+pub fn choose(backend: BackendChoice, found: &[Adapter]) -> Result<Chosen, CliError> {
     use wgpu::DeviceType as T;
     let rank = |k: T| match k {
         T::DiscreteGpu => 0,
@@ -81,14 +82,14 @@ pub fn choose(backend: Backend, found: &[Adapter]) -> Result<Chosen, CliError> {
         };
         Chosen {
             device: Device::wgpu(kind),
-            backend: "wgpu",
+            backend: Backend::Wgpu,
             name: format!("{} ({}, {:?})", a.name, a.api, a.kind),
         }
     };
     match backend {
-        Backend::Cpu => Ok(cpu()),
-        Backend::Auto => Ok(best.filter(|a| rank(a.kind) <= 2).map_or_else(cpu, wgpu)),
-        Backend::Gpu => best.map(wgpu).ok_or_else(|| {
+        BackendChoice::Cpu => Ok(cpu()),
+        BackendChoice::Auto => Ok(best.filter(|a| rank(a.kind) <= 2).map_or_else(cpu, wgpu)),
+        BackendChoice::Gpu => best.map(wgpu).ok_or_else(|| {
             input("--backend gpu: wgpu found no GPU adapter (install a Vulkan, Metal or DX12 driver, or use --backend cpu)")
         }),
     }
@@ -109,16 +110,25 @@ mod tests {
     #[test]
     fn auto_prefers_hardware_and_skips_software_adapters() {
         let software = [adapter("llvmpipe", wgpu::DeviceType::Cpu)];
-        assert_eq!(choose(Backend::Auto, &software).unwrap().backend, "flex");
-        assert_eq!(choose(Backend::Gpu, &software).unwrap().backend, "wgpu");
+        assert_eq!(
+            choose(BackendChoice::Auto, &software).unwrap().backend,
+            Backend::Flex
+        );
+        assert_eq!(
+            choose(BackendChoice::Gpu, &software).unwrap().backend,
+            Backend::Wgpu
+        );
         let both = [
             adapter("llvmpipe", wgpu::DeviceType::Cpu),
             adapter("RTX", wgpu::DeviceType::DiscreteGpu),
         ];
-        let chosen = choose(Backend::Auto, &both).unwrap();
+        let chosen = choose(BackendChoice::Auto, &both).unwrap();
         assert!(chosen.name.starts_with("RTX (vulkan"), "{}", chosen.name);
-        assert_eq!(choose(Backend::Cpu, &both).unwrap().backend, "flex");
-        let err = choose(Backend::Gpu, &[]).unwrap_err();
+        assert_eq!(
+            choose(BackendChoice::Cpu, &both).unwrap().backend,
+            Backend::Flex
+        );
+        let err = choose(BackendChoice::Gpu, &[]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 }

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod device;
 mod error;
+mod fetch;
 mod journal;
 mod merge;
 pub mod mlflow;
@@ -40,6 +41,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Journal(args) => journal::journal(&args),
         cli::Command::Note(args) => journal::note(&args),
         cli::Command::Report(args) => report::report(&args),
+        cli::Command::Fetch(args) => fetch::fetch(&args),
     };
     match result {
         Ok(code) => code,

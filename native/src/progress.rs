@@ -5,9 +5,9 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sweeplab_core::progress::BatchProgress;
 use sweeplab_core::record::{EpochMetrics, TrialRecord};
 use sweeplab_core::spec::value_label;
-use sweeplab_core::train::BatchProgress;
 
 /// How progress is shown.
 pub enum Progress {

@@ -29,9 +29,9 @@ pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
             results.path.display()
         )));
     }
-    let fig = figure(spec, &records).map_err(input)?;
-    let html = report_html(spec, &journal, &records).map_err(input)?;
-    let svg = fig.svg().map_err(CliError::Runtime)?;
+    let fig = figure(spec, &records)?;
+    let html = report_html(spec, &journal, &records)?;
+    let svg = fig.svg()?;
 
     let svg_path = results.file(FIGURE_SVG);
     write_atomic(&svg_path, svg.as_bytes())?;
@@ -39,8 +39,7 @@ pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
     // from the extension), then renamed: never a half-written PNG.
     let png_path = results.file(FIGURE_PNG);
     let tmp = results.file("report-heatmap.tmp.png");
-    plot::heatmap_png(&tmp, &fig.heatmap, &fig.title, FIGURE_SIZE)
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    plot::heatmap_png(&tmp, &fig.heatmap, &fig.title, FIGURE_SIZE)?;
     std::fs::rename(&tmp, &png_path)
         .map_err(|e| CliError::Runtime(format!("{}: {e}", png_path.display())))?;
     let md_path = results.file("report.md");

@@ -51,8 +51,10 @@ impl ResultsDir {
                 path.display()
             ))
         })?;
-        let spec =
-            SweepSpec::from_toml(&text).map_err(|e| input(format!("{}: {e}", file.display())))?;
+        let spec = SweepSpec::from_toml(&text).map_err(|source| CliError::Spec {
+            file: file.display().to_string(),
+            source,
+        })?;
         Ok(Self {
             path: path.to_path_buf(),
             spec,
@@ -96,9 +98,7 @@ impl ResultsDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io_err(&path, e)),
         };
-        parse_jsonl(&path.display().to_string(), &text)
-            .map(|j| j.records)
-            .map_err(|e| input(e.to_string()))
+        Ok(parse_jsonl(&path.display().to_string(), &text)?.records)
     }
 
     /// Cut a line left half-written by a killed writer, so appends start

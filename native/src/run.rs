@@ -8,14 +8,14 @@ use std::sync::mpsc;
 
 use burn::prelude::*;
 use sweeplab_core::data::{self, Splits};
-use sweeplab_core::record::{EpochMetrics, TrialRecord, TrialStatus};
+use sweeplab_core::record::{Backend, EpochMetrics, TrialRecord, TrialStatus};
 use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{self, Shard, Trial, sweep_id};
-use sweeplab_core::train::{
+use sweeplab_train::{
     BatchProgress, CancelToken, Checkpoint, RunContext, TrainObserver, run_trial,
 };
 
-use crate::cli::{Backend, RunArgs};
+use crate::cli::{BackendChoice, RunArgs};
 use crate::device;
 use crate::error::{CliError, input};
 use crate::mlflow::{Client, Exporter, MlflowError};
@@ -29,7 +29,10 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
     let name = path.to_string_lossy();
-    SweepSpec::from_file_text(&name, &text).map_err(|e| input(format!("{}: {e}", path.display())))
+    SweepSpec::from_file_text(&name, &text).map_err(|source| CliError::Spec {
+        file: path.display().to_string(),
+        source,
+    })
 }
 
 /// The shard from `--shard` or a cluster's environment (Slurm job arrays,
@@ -149,10 +152,10 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         return Err(input("--jobs: 0 must be at least 1"));
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(&spec));
-    let splits = data::load(&spec.dataset).map_err(|e| input(format!("dataset: {e}")))?;
+    let splits = data::load(&spec.dataset)?;
     let mut exporter = connect_tracking(args, &spec, &out)?;
     // Probing adapters may make drivers print to stderr: after input checks.
-    let found = if args.backend == Backend::Cpu {
+    let found = if args.backend == BackendChoice::Cpu {
         Vec::new()
     } else {
         device::adapters()
@@ -245,7 +248,7 @@ fn connect_tracking(
         &earlier,
     ) {
         Ok(ex) => Ok(Some(ex)),
-        Err(e @ MlflowError::Auth { .. }) => Err(input(e.to_string())),
+        Err(e @ MlflowError::Auth { .. }) => Err(e.into()),
         Err(e) => {
             warn_local(&e, out);
             Ok(None)
@@ -257,10 +260,10 @@ fn connect_tracking(
 /// once on the CPU backend: the cores split evenly, so parallel trials do not
 /// fight over one shared pool (flex parallelises each op; small ops scale
 /// poorly past one thread, whole trials scale well). `None`: one job, or a GPU.
-fn cpu_threads_per_job(backend: &str, jobs: usize) -> Option<usize> {
+fn cpu_threads_per_job(backend: Backend, jobs: usize) -> Option<usize> {
     // rayon's count honours RAYON_NUM_THREADS.
     let cores = rayon::current_num_threads();
-    (backend == "flex" && jobs > 1).then(|| (cores / jobs).max(1))
+    (backend == Backend::Flex && jobs > 1).then(|| (cores / jobs).max(1))
 }
 
 /// Train `todo` with `jobs` workers; records are appended by this thread
@@ -270,7 +273,7 @@ fn train_all(
     spec: &SweepSpec,
     todo: Vec<Trial>,
     splits: &Splits,
-    (device, backend, device_name): (&Device, &str, &str),
+    (device, backend, device_name): (&Device, Backend, &str),
     jobs: usize,
     results: &ResultsDir,
     progress: &mut Progress,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use sweeplab_core::analysis::{self, HeatmapRequest, OtherAxes};
+use sweeplab_core::analysis::{self, HeatmapRequest};
 use sweeplab_core::plot;
 use sweeplab_core::record::{TrialRecord, to_csv};
 use sweeplab_core::spec::Metric;
@@ -64,28 +64,29 @@ pub fn write_outputs(
         .collect();
     write_atomic(&results.file("summary.csv"), to_csv(&ranked).as_bytes())?;
     let mut out = String::new();
-    let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
-    let x = sel.x.clone().or_else(|| axes.first().cloned());
-    let y = sel
-        .y
-        .clone()
-        .or_else(|| axes.get(1).cloned())
-        .or_else(|| x.clone());
-    let plot_err = |e: plot::PlotError| CliError::Runtime(e.to_string());
-    if let (Some(x), Some(y)) = (x, y) {
-        let request = HeatmapRequest {
-            x: x.clone(),
-            y: y.clone(),
-            metric,
-            others: OtherAxes::Averaged,
-            allow_mixed_budgets: sel.allow_mixed_budgets,
+    // The sweep's default heatmap, with what the command line chose instead.
+    let request = HeatmapRequest::default_for(spec).map(|default| {
+        let x = sel.x.clone().unwrap_or(default.x);
+        let y = match (&sel.y, spec.axes.len()) {
+            (Some(y), _) => y.clone(),
+            (None, 1) => x.clone(),
+            (None, _) => default.y,
         };
-        let heatmap = analysis::heatmap(records, &request).map_err(|e| input(e.to_string()))?;
+        HeatmapRequest {
+            x,
+            y,
+            metric,
+            allow_mixed_budgets: sel.allow_mixed_budgets,
+            ..default
+        }
+    });
+    if let Some(request) = request {
+        let (x, y) = (request.x.clone(), request.y.clone());
+        let heatmap = analysis::heatmap(records, &request)?;
         let budget = heatmap.budget.map(|b| format!(", {b}")).unwrap_or_default();
         let title = format!("{}: {} ({x} × {y}{budget})", spec.name, metric.name());
-        plot::heatmap_png(&results.file("heatmap.png"), &heatmap, &title, (900, 700))
-            .map_err(plot_err)?;
-        let svg = plot::heatmap_svg_string(&heatmap, &title, (900, 700)).map_err(plot_err)?;
+        plot::heatmap_png(&results.file("heatmap.png"), &heatmap, &title, (900, 700))?;
+        let svg = plot::heatmap_svg_string(&heatmap, &title, (900, 700))?;
         write_atomic(&results.file("heatmap.svg"), svg.as_bytes())?;
         let _ = writeln!(out, "{title}");
         let _ = writeln!(
@@ -125,8 +126,7 @@ pub fn write_outputs(
             Metric::ValAccuracy,
             &format!("{}: validation accuracy", spec.name),
         )
-    })
-    .map_err(plot_err)?;
+    })?;
     let _ = writeln!(out, "top trials by {}:", metric.name());
     for r in ranked.iter().take(5) {
         let _ = writeln!(

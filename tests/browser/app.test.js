@@ -30,12 +30,24 @@ function assertHeatmapMatches(cells, jsonl, expectCells) {
 // into wasm re-ran CubeCL's thousands of static constructors: most of a
 // WebGPU training step's host time (BENCHMARKS.md). The dev build keeps
 // function names, which is what this reads.
-test('both wasm modules run their static constructors once, not on every call from JavaScript', () => {
-  for (const file of ['app_bg.wasm', 'worker_bg.wasm']) {
-    const names = fs.readFileSync(path.join(dist, file)).toString('latin1');
-    assert.ok(names.includes('__wasm_call_ctors'), `${file}: has no function names to check`);
-    assert.ok(!names.includes('.command_export'), `${file}: wasm-ld wrapped its exports in __wasm_call_ctors`);
+test('the training worker runs its static constructors once, not on every call from JavaScript', () => {
+  const names = fs.readFileSync(path.join(dist, 'worker_bg.wasm')).toString('latin1');
+  assert.ok(names.includes('__wasm_call_ctors'), 'worker_bg.wasm: has no function names to check');
+  assert.ok(!names.includes('.command_export'), 'worker_bg.wasm: wasm-ld wrapped its exports in __wasm_call_ctors');
+});
+
+// The page draws forms, tables and plots: no deep-learning framework, no
+// data set inside the module (the worker fetches the embedded subset).
+test('the page links no training code and carries no data set', () => {
+  const page = fs.readFileSync(path.join(dist, 'app_bg.wasm'));
+  const names = page.toString('latin1');
+  assert.ok(names.includes('sweeplab_app'), 'app_bg.wasm: has no function names to check');
+  for (const crate of ['burn_tensor', 'burn_core', 'cubecl_core', 'wgpu_core', 'sweeplab_train']) {
+    assert.ok(!names.includes(crate), `app_bg.wasm links ${crate}`);
   }
+  const subset = fs.readFileSync(path.join(dist, 'data', 'train-images-idx3-ubyte.gz'));
+  assert.equal(page.indexOf(subset.subarray(0, 4096)), -1, 'app_bg.wasm embeds the Fashion-MNIST subset');
+  assert.ok(!names.includes('.command_export'), 'app_bg.wasm: wasm-ld wrapped its exports');
 });
 
 /** Mean last-epoch validation accuracy of exported trial records. */
@@ -47,12 +59,14 @@ function meanAccuracy(jsonl) {
 test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, errors } = await openApp(browser.context, server.url);
+    const { page, errors, requests } = await openApp(browser.context, server.url);
     // SwiftShader is a software adapter, which "auto" skips (the CPU backend
     // is faster there, and exact): it must say so and train on the CPU.
     await fillSmallSweep(page, { name: 'auto-on-swiftshader' });
+    assert.ok(!requests.some((u) => /worker/.test(u)), 'the worker was fetched before a sweep trained');
     await page.click('#start');
     await waitFinished(page, 4, 4);
+    assert.ok(requests.some((u) => /worker_loader\.js$/.test(u)), `worker not fetched: ${requests}`);
     assert.match(await page.textContent('#backend-badge'), /^CPU/);
     assert.match(await page.textContent('#fallback-reason'), /software/);
     const cpuAccuracy = meanAccuracy(await downloadText(page, '#export-jsonl'));
@@ -70,7 +84,7 @@ test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', a
     assertHeatmapMatches(cells, jsonl, 4);
     for (const line of jsonl.trim().split('\n')) {
       const r = JSON.parse(line);
-      assert.equal(r.backend, 'webgpu');
+      assert.equal(r.backend, 'wgpu');
       assert.equal(r.status, 'finished');
       assert.equal(r.epochs.length, 1);
     }
@@ -99,7 +113,7 @@ test('without WebGPU the sweep falls back to the CPU and completes', async () =>
     assert.match(badge, /CPU/, badge);
     const jsonl = await downloadText(page, '#export-jsonl');
     assertHeatmapMatches(await heatmapCells(page), jsonl, 4);
-    assert.ok(jsonl.trim().split('\n').every((l) => JSON.parse(l).backend === 'cpu'));
+    assert.ok(jsonl.trim().split('\n').every((l) => JSON.parse(l).backend === 'flex'));
     await page.screenshot({ path: path.join(artifacts, 'cpu-2x2.png'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
@@ -182,19 +196,22 @@ test('a sweep started while another trains waits its turn, and each keeps only i
   }
 });
 
-test('a trials.jsonl from native-sweep imports and shows its heatmap', async () => {
+test('a trials.jsonl from native-sweep imports and shows its heatmap, with no training worker started', async () => {
   const out = fs.mkdtempSync(path.join(artifacts, 'native-'));
   runNativeSweep(out, { name: 'native-import', hypothesis: 'Imported from the CLI.' });
   const jsonlPath = path.join(out, 'results', 'trials.jsonl');
   const browser = await launch({ webgpu: false });
   try {
-    const { page, errors } = await openApp(browser.context, server.url);
+    const { page, errors, requests } = await openApp(browser.context, server.url);
     await page.setInputFiles('#import-file', [jsonlPath, path.join(out, 'results', 'sweep.toml')]);
     await page.waitForSelector('#sweep-title:has-text("native-import")');
     await page.waitForFunction(() => document.querySelectorAll('#heatmap-table tr.cell').length === 4);
     assertHeatmapMatches(await heatmapCells(page), fs.readFileSync(jsonlPath, 'utf8'), 4);
     assert.match(await page.textContent('.hypothesis'), /Imported from the CLI/);
     assert.deepEqual(errors, []);
+    // Drawing an imported sweep needs no training worker: none was fetched.
+    const fetched = requests.filter((u) => /worker/.test(u));
+    assert.deepEqual(fetched, [], `worker scripts fetched: ${fetched}`);
   } finally {
     await browser.close();
   }

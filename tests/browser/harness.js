@@ -61,15 +61,17 @@ export async function launch({ webgpu }) {
   return { context, close: async () => { await context.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); } };
 }
 
-/** A page that records console errors and uncaught exceptions. */
+/** A page that records console errors, uncaught exceptions and the URLs it requests. */
 export async function openApp(context, url) {
   const page = context.pages()[0] || await context.newPage();
   const errors = [];
+  const requests = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForSelector('#new-sweep', { timeout: 120_000 });
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 /** Fill the new-sweep form for a small 2x2 sweep. */

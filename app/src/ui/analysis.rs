@@ -22,8 +22,10 @@ use crate::browser::download;
 #[component]
 pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
     let paths: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
-    let x = RwSignal::new(paths.first().cloned().unwrap_or_default());
-    let y = RwSignal::new(paths.get(1).or(paths.first()).cloned().unwrap_or_default());
+    // Start from the sweep's default heatmap, as the CLI and the report do.
+    let default = HeatmapRequest::default_for(&spec);
+    let x = RwSignal::new(default.as_ref().map(|d| d.x.clone()).unwrap_or_default());
+    let y = RwSignal::new(default.as_ref().map(|d| d.y.clone()).unwrap_or_default());
     let metric = RwSignal::new(spec.metric);
     // Values of the axes that are neither x nor y: "" = averaged.
     let fixed: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());

@@ -84,7 +84,7 @@ pub fn JournalEditor(state: AppState, key: String) -> impl IntoView {
                 "text/html",
                 html.as_bytes(),
             ),
-            Err(e) => report_error.set(Some(e)),
+            Err(e) => report_error.set(Some(e.to_string())),
         }
     };
     let report2 = report.clone();

@@ -10,11 +10,12 @@ mod sweep_page;
 
 use leptos::prelude::*;
 
-use crate::protocol::BackendChoice;
 use import::ImportButton;
 use new_sweep::NewSweep;
 use state::AppState;
 use sweep_page::SweepPage;
+use sweeplab_core::protocol::BackendChoice;
+use sweeplab_core::record::Backend;
 
 /// The whole page: header with the backend badge, the sweep list, and the
 /// new-sweep form or the open sweep.
@@ -23,9 +24,9 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     state.load();
     let badge = move || {
-        state.live.with(|l| match l.backend.as_deref() {
-            Some("webgpu") => format!("WebGPU · {}", l.adapter),
-            Some(_) => format!("CPU · {}", l.adapter),
+        state.live.with(|l| match l.backend {
+            Some(Backend::Wgpu) => format!("WebGPU · {}", l.adapter),
+            Some(Backend::Flex) => format!("CPU · {}", l.adapter),
             None => match state.backend_pref.get() {
                 BackendChoice::Auto => "WebGPU if a hardware adapter exists, else CPU".into(),
                 BackendChoice::Gpu => "WebGPU (any adapter), else CPU".into(),

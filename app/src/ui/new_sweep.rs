@@ -7,53 +7,17 @@ use leptos::task::spawn_local;
 use serde_json::Value;
 
 use sweeplab_core::data::{ProvidedFile, from_provided};
+use sweeplab_core::estimate::sweep_seconds;
+use sweeplab_core::record::Backend;
 use sweeplab_core::spec::{
-    AxisSpec, DatasetName, DatasetSpec, Metric, ModelKind, SweepSpec, TrialConfig, apply_axis,
-    choices, hyperparameter_paths, parse_axis_values, value_label,
+    DatasetName, Metric, SweepSpec, TrialConfig, apply_axis, choices, hyperparameter_paths,
+    parse_axis_values, value_label,
 };
 
 use super::state::{AppState, measured_speed, save_and_show};
 use crate::browser::{download, event_input, now_ms, read_picked};
+use crate::form::{DataChoice, SweepForm, Template};
 use crate::sweep_entry::{Origin, SweepEntry};
-
-/// A model to start from.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Template {
-    Mlp,
-    Cnn,
-    Gru,
-}
-
-impl Template {
-    fn config(self) -> TrialConfig {
-        let mut c = TrialConfig::default();
-        match self {
-            Template::Mlp => {
-                c.model.kind = ModelKind::Mlp;
-                c.model.dense = vec![128, 64];
-                c.model.norm = sweeplab_core::spec::Norm::None;
-            }
-            Template::Cnn => {}
-            Template::Gru => {
-                c.model.kind = ModelKind::Gru;
-                c.model.dense = vec![];
-                c.model.dropout = 0.0;
-                c.train.batch_size = 32;
-                c.train.epochs = 5;
-            }
-        }
-        c.train.epochs = c.train.epochs.min(3);
-        c
-    }
-}
-
-/// Data the sweep trains on, as the form holds it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum DataChoice {
-    Embedded,
-    Idx,
-    Gestures,
-}
 
 /// One axis row in the form.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,56 +65,25 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     ]);
     let save_error: RwSignal<Option<String>> = RwSignal::new(None);
 
-    let parse_count = |text: String, field: &str| -> Result<Option<usize>, String> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Ok(None);
-        }
-        t.parse::<usize>()
-            .map(Some)
-            .map_err(|_| format!("{field}: expected a whole number, got {t:?}"))
-    };
-
     // The sweep the form describes, or the first reason it cannot be built.
     let spec = Memo::new(move |_| -> Result<SweepSpec, String> {
-        let repeats = parse_count(repeats.get(), "repeats")?.unwrap_or(1);
-        // A u64 like the sweep file's (usize is 32 bits in wasm).
-        let seed = match seed.get().trim() {
-            "" => 0,
-            t => t.parse::<u64>().map_err(|_| {
-                format!("seed: expected a whole number from 0 to 2^64-1, got {t:?}")
-            })?,
-        };
-        let dataset = DatasetSpec {
-            name: match data.get() {
-                DataChoice::Embedded => DatasetName::FashionMnist,
-                DataChoice::Idx => DatasetName::Idx,
-                DataChoice::Gestures => DatasetName::Gestures,
-            },
-            path: None,
-            train_limit: parse_count(train_limit.get(), "dataset.train_limit")?,
-            val_limit: parse_count(val_limit.get(), "dataset.val_limit")?,
-            ..DatasetSpec::default()
-        };
-        let axes = axes
-            .get()
-            .iter()
-            .map(|row| AxisSpec {
-                path: row.path.get(),
-                values: parse_axis_values(&row.values.get()),
-            })
-            .collect();
-        Ok(SweepSpec {
+        SweepForm {
             name: name.get(),
             hypothesis: hypothesis.get(),
+            data: data.get(),
+            repeats: repeats.get(),
+            seed: seed.get(),
+            train_limit: train_limit.get(),
+            val_limit: val_limit.get(),
             metric: metric.get(),
-            repeats,
-            seed,
-            max_trials: 1000,
-            dataset,
             base: config.get(),
-            axes,
-        })
+            axes: axes
+                .get()
+                .iter()
+                .map(|row| (row.path.get(), row.values.get()))
+                .collect(),
+        }
+        .to_spec()
     });
     let problems = Memo::new(move |_| match spec.get() {
         Ok(s) => s
@@ -160,7 +93,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             .collect::<Vec<_>>(),
         Err(e) => vec![e],
     });
-    let needs_files = move || data.get() != DataChoice::Embedded;
+    let needs_files = move || data.get().needs_files();
     let can_start = move || {
         problems.with(|p| p.is_empty())
             && field_errors.with(|f| f.is_empty())
@@ -172,19 +105,12 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             return String::new();
         };
         let trials = s.trial_count();
-        let train_n = s.dataset.train_limit.unwrap_or(match data.get() {
-            DataChoice::Embedded => 6000,
-            DataChoice::Idx => 60000,
-            DataChoice::Gestures => 2600,
-        });
-        let val_n = s.dataset.val_limit.unwrap_or(1000);
-        let examples =
-            trials as f64 * s.base.train.epochs as f64 * (train_n as f64 + 0.3 * val_n as f64);
-        let (speed, how) = match measured_speed("webgpu").or_else(|| measured_speed("cpu")) {
-            Some(v) => (v, "measured in this browser"),
-            None => (400.0, "a first guess until a trial has run here"),
-        };
-        let minutes = examples / speed.max(1.0) / 60.0;
+        let (speed, how) =
+            match measured_speed(Backend::Wgpu).or_else(|| measured_speed(Backend::Flex)) {
+                Some(v) => (v, "measured in this browser"),
+                None => (400.0, "a first guess until a trial has run here"),
+            };
+        let minutes = sweep_seconds(&s, speed) / 60.0;
         format!(
             "{} cells × {} repeats = {trials} trials · {} at ~{speed:.0} examples/s ({how})",
             s.cell_count(),

@@ -8,15 +8,15 @@ use idb::Database;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use sweeplab_core::record::TrialRecord;
+use sweeplab_core::progress::BatchProgress;
+use sweeplab_core::record::{Backend, TrialRecord};
 use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
-use sweeplab_core::train::BatchProgress;
 
 use crate::browser::{set_setting, setting};
-use crate::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
 use crate::store::{self, StoredEpoch};
 use crate::sweep_entry::SweepEntry;
 use crate::worker_host::Trainer;
+use sweeplab_core::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
 
 impl RunStatus {
     /// Whether the worker is (or is about to be) training.
@@ -52,8 +52,8 @@ pub struct Live {
     pub sweep_key: Option<String>,
     /// Where it is.
     pub status: RunStatus,
-    /// `webgpu` or `cpu`, once known.
-    pub backend: Option<String>,
+    /// The backend training, once known.
+    pub backend: Option<Backend>,
     /// Adapter description.
     pub adapter: String,
     /// Why WebGPU was not used.
@@ -121,8 +121,8 @@ pub fn db() -> Option<Rc<Database>> {
 }
 
 /// Local-storage key of the measured training speed on a backend.
-pub fn speed_key(backend: &str) -> String {
-    format!("sweeplab.examples_per_second.{backend}")
+pub fn speed_key(backend: Backend) -> String {
+    format!("sweeplab.examples_per_second.{}", backend.name())
 }
 
 impl AppState {
@@ -384,7 +384,7 @@ impl AppState {
                 fallback_reason,
             } => live(&|l| {
                 l.status = RunStatus::Running;
-                l.backend = Some(backend.clone());
+                l.backend = Some(backend);
                 l.adapter = adapter.clone();
                 l.fallback_reason = fallback_reason.clone();
             }),
@@ -441,11 +441,11 @@ impl AppState {
                 }
                 let seconds = record.seconds();
                 if is_live && seconds > 0.0 {
-                    let examples: usize =
-                        record.epochs.len() * record.dataset.train_limit.unwrap_or(6000);
+                    let examples: usize = record.epochs.len()
+                        * sweeplab_core::data::expected_sizes(&record.dataset).0;
                     let speed = examples as f64 / seconds;
-                    if let Some(backend) = self.live.with_untracked(|l| l.backend.clone()) {
-                        set_setting(&speed_key(&backend), &format!("{speed:.0}"));
+                    if let Some(backend) = self.live.with_untracked(|l| l.backend) {
+                        set_setting(&speed_key(backend), &format!("{speed:.0}"));
                     }
                 }
                 live(&|l| {
@@ -527,7 +527,7 @@ impl Default for AppState {
 }
 
 /// Measured examples per second on `backend` in this browser, if any.
-pub fn measured_speed(backend: &str) -> Option<f64> {
+pub fn measured_speed(backend: Backend) -> Option<f64> {
     setting(&speed_key(backend))?.parse().ok()
 }
 

@@ -1,6 +1,6 @@
 //! Per-layer cost of the reference CNN on the CPU backend: forward + backward
 //! time of each layer at the shapes it sees in training (batch 64), Burn's
-//! module next to sweeplab's CPU kernels (`sweeplab_core::model::cpu`), so
+//! module next to sweeplab's CPU kernels (`sweeplab_train::model::layers`), so
 //! speed work starts from a measurement. `RAYON_NUM_THREADS=1` shows the cost
 //! of one job of a parallel sweep.
 //!
@@ -17,7 +17,7 @@ use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
-use sweeplab_core::model::cpu;
+use sweeplab_train::model::layers;
 
 /// Prints the mean milliseconds of `iters` calls of `f` after 3 warm-up calls.
 fn timed(name: &str, iters: usize, f: &dyn Fn()) {
@@ -54,7 +54,7 @@ fn first_conv(name: &str, iters: usize, conv: &Conv2d, device: &Device, ours: bo
     let input = Tensor::<4>::random([64, 1, 28, 28], Distribution::Default, device);
     timed(name, iters, &|| {
         let y = if ours {
-            cpu::conv2d(conv, input.clone())
+            layers::conv2d(conv, input.clone())
         } else {
             conv.forward(input.clone())
         };
@@ -102,7 +102,7 @@ fn main() {
         iters,
         [64, 16, 14, 14],
         &device,
-        &|x| cpu::conv2d(&conv2, x),
+        &|x| layers::conv2d(&conv2, x),
     );
     for (bn, shape) in [(&bn1, [64, 16, 28, 28]), (&bn2, [64, 32, 14, 14])] {
         let name = format!("batchnorm {} @{}", shape[1], shape[2]);
@@ -110,7 +110,7 @@ fn main() {
             bn.forward(x)
         });
         layer(&format!("{name} (sweeplab)"), iters, shape, &device, &|x| {
-            cpu::batch_norm(bn, x)
+            layers::batch_norm(bn, x)
         });
     }
     layer("relu 16 @28", iters, [64, 16, 28, 28], &device, &relu);
@@ -120,7 +120,7 @@ fn main() {
             pool.forward(relu(x))
         });
         layer(&format!("{name} (sweeplab)"), iters, shape, &device, &|x| {
-            cpu::max_pool(&pool, x, true)
+            layers::max_pool(&pool, x, true)
         });
     }
     layer("linear 1568->64", iters, [64, 1568], &device, &|x| {

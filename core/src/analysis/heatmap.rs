@@ -33,6 +33,24 @@ pub struct HeatmapRequest {
     pub allow_mixed_budgets: bool,
 }
 
+impl HeatmapRequest {
+    /// The heatmap of a sweep unless asked for another, the same in the CLI,
+    /// the journal, the report and the app: its first axis along x, its
+    /// second (or the first again) along y, the sweep's metric, the other
+    /// axes averaged, one epoch budget. `None` for a sweep without axes.
+    pub fn default_for(spec: &crate::spec::SweepSpec) -> Option<Self> {
+        let x = spec.axes.first()?;
+        let y = spec.axes.get(1).unwrap_or(x);
+        Some(Self {
+            x: x.path.clone(),
+            y: y.path.clone(),
+            metric: spec.metric,
+            others: OtherAxes::Averaged,
+            allow_mixed_budgets: false,
+        })
+    }
+}
+
 /// One cell: the metric's summary over the cell's finished trials.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HeatmapCell {

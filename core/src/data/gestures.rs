@@ -11,6 +11,11 @@ pub const GESTURE_CLASSES: usize = 20;
 /// Values per time step (x, y, z acceleration).
 pub const GESTURE_FEATURES: usize = 3;
 
+/// Sequences held out for validation out of `all` (at least one).
+pub fn validation_count(all: usize, val_fraction: f64) -> usize {
+    ((all as f64) * val_fraction).round().max(1.0) as usize
+}
+
 /// One recorded sequence before padding.
 struct Sequence {
     class: u32,
@@ -57,7 +62,7 @@ pub fn from_zip(
     let steps = sequences.iter().map(|s| s.steps.len()).max().unwrap_or(0);
     let all = pad(&sequences, steps);
     let order = shuffled(all.len(), split_seed);
-    let n_val = ((all.len() as f64) * val_fraction).round().max(1.0) as usize;
+    let n_val = validation_count(all.len(), val_fraction);
     let (val_idx, train_idx) = order.split_at(n_val.min(all.len() - 1));
     Ok(Splits {
         train: all.select(train_idx),

@@ -12,9 +12,18 @@ pub const IDX_FILES: [&str; 4] = [
     "t10k-labels-idx1-ubyte.gz",
 ];
 
+/// Classes of Fashion-MNIST.
+pub const FASHION_CLASSES: usize = 10;
+
 /// Examples per class in the embedded Fashion-MNIST subset (train, test).
 pub const EMBEDDED_PER_CLASS: (usize, usize) = (600, 100);
 
+/// Where the browser app serves the subset's four files (under its site,
+/// beside the page): in wasm the subset is fetched from there when a sweep
+/// needs it, not compiled into a module.
+pub const EMBEDDED_SITE_DIR: &str = "data";
+
+#[cfg(not(target_arch = "wasm32"))]
 const EMBEDDED: [&[u8]; 4] = [
     include_bytes!("../../data/train-images-idx3-ubyte.gz"),
     include_bytes!("../../data/train-labels-idx1-ubyte.gz"),
@@ -114,7 +123,9 @@ pub fn from_dir(dir: &std::path::Path) -> Result<Splits, DataError> {
 }
 
 /// The Fashion-MNIST subset compiled into the library (6,000 train / 1,000
-/// test images, balanced; MIT licence, Zalando Research).
+/// test images, balanced; MIT licence, Zalando Research). Natively only; the
+/// browser app fetches the same files from [`EMBEDDED_SITE_DIR`].
+#[cfg(not(target_arch = "wasm32"))]
 pub fn embedded_fashion_mnist() -> Splits {
     let names = IDX_FILES.map(|n| n);
     from_idx_files([

@@ -1,7 +1,7 @@
 //! Data sets: readers for IDX and the gestures zip, the embedded
-//! Fashion-MNIST subset, downloads, limits, normalisation and batching.
+//! Fashion-MNIST subset, downloads, limits and normalisation (batching them
+//! into tensors is `sweeplab-train`'s).
 
-mod batch;
 mod dataset;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod download;
@@ -10,11 +10,46 @@ pub mod gestures;
 pub mod idx;
 pub mod images;
 
-pub use batch::{Batch, BatchInputs, batch};
 pub use dataset::{Dataset, ExampleShape, Splits, shuffled};
 pub use error::DataError;
 
 use crate::spec::DatasetSpec;
+
+/// Sequences in the course's gestures zip (`gestures-dataset.zip`; its
+/// one empty file is not a sequence).
+pub const COURSE_GESTURE_SEQUENCES: usize = 3251;
+/// Images in Fashion-MNIST's files (train, test).
+pub const FASHION_MNIST_SIZES: (usize, usize) = (60_000, 10_000);
+
+/// How many examples a trial of `spec` trains and validates on, as far as
+/// the spec tells without reading any file: its limits, else the size of
+/// the set it names (the embedded subset, Fashion-MNIST's files for IDX
+/// files, the course's gestures split by `val_fraction`). For time
+/// estimates and speeds; with files of another size it is an estimate.
+pub fn expected_sizes(spec: &DatasetSpec) -> (usize, usize) {
+    use crate::spec::DatasetName;
+    let (train, val) = match (spec.name, &spec.path) {
+        (DatasetName::FashionMnist, None) => {
+            let (train, test) = images::EMBEDDED_PER_CLASS;
+            (
+                train * images::FASHION_CLASSES,
+                test * images::FASHION_CLASSES,
+            )
+        }
+        (DatasetName::FashionMnist | DatasetName::Idx, Some(_)) | (DatasetName::Idx, None) => {
+            FASHION_MNIST_SIZES
+        }
+        (DatasetName::Gestures, _) => {
+            let all = COURSE_GESTURE_SEQUENCES;
+            let val = gestures::validation_count(all, spec.val_fraction);
+            (all - val, val)
+        }
+    };
+    (
+        spec.train_limit.map_or(train, |l| l.min(train)),
+        spec.val_limit.map_or(val, |l| l.min(val)),
+    )
+}
 
 /// Apply the spec's limits (seeded by `split_seed`) and standardise.
 pub fn prepare(raw: Splits, spec: &DatasetSpec) -> Splits {
@@ -77,7 +112,8 @@ pub struct ProvidedFile {
 /// The raw splits a spec names, from files given in memory instead of
 /// paths: the four IDX files (recognised by their standard names, `.gz` or
 /// not) or the gestures zip; with no files, the embedded Fashion-MNIST
-/// subset. Errors name the file and what was expected.
+/// subset (natively; in wasm the caller fetches its four files). Errors name
+/// the file and what was expected.
 pub fn from_provided(spec: &DatasetSpec, files: &[ProvidedFile]) -> Result<Splits, DataError> {
     use crate::spec::DatasetName;
     let missing = |message: String| DataError::Io {
@@ -94,7 +130,14 @@ pub fn from_provided(spec: &DatasetSpec, files: &[ProvidedFile]) -> Result<Split
             };
             gestures::from_zip(&zip.name, &zip.bytes, spec.val_fraction, spec.split_seed)
         }
+        #[cfg(not(target_arch = "wasm32"))]
         DatasetName::FashionMnist if files.is_empty() => Ok(images::embedded_fashion_mnist()),
+        #[cfg(target_arch = "wasm32")]
+        DatasetName::FashionMnist if files.is_empty() => Err(missing(format!(
+            "the embedded Fashion-MNIST subset is served from the site's {}/ folder; \
+             pass its four files",
+            images::EMBEDDED_SITE_DIR
+        ))),
         DatasetName::FashionMnist | DatasetName::Idx => {
             let find = |standard: &str| {
                 let stem = standard.trim_end_matches(".gz");

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
 /// `../shared/data/<rel>` next to the repository.
 pub fn shared_data(rel: &str) -> PathBuf {
@@ -57,10 +59,55 @@ pub fn finished_record(
     sweeplab_core::record::TrialRecord {
         epochs,
         params,
-        backend: "flex".into(),
+        backend: Some(sweeplab_core::record::Backend::Flex),
         device: "cpu".into(),
         finished_ms,
         sweeplab_version: "test".into(),
         ..sweeplab_core::record::TrialRecord::new(spec, &trial)
+    }
+}
+
+/// `python3 -m http.server` on a free 127.0.0.1 port, serving `dir`; killed on drop.
+pub struct Server(Child, pub u16);
+
+impl Server {
+    /// Serve `dir`; the port is `.1`.
+    pub fn start(dir: &std::path::Path) -> Server {
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 is needed to serve test files");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 43125 (http://127.0.0.1:43125/) ..."
+        let port = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|p| p.parse().ok());
+        Server(
+            child,
+            port.unwrap_or_else(|| panic!("unexpected http.server banner {line:?}")),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

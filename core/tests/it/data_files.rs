@@ -3,9 +3,6 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use sweeplab_core::data::{self, DataError, ExampleShape, download, gestures, images};
 
 #[test]
@@ -22,6 +19,11 @@ fn fashion_mnist_files_read_fully() {
     );
     assert_eq!(splits.train.class_counts(), vec![6000; 10]);
     assert_eq!(splits.val.class_counts(), vec![1000; 10]);
+    let spec = sweeplab_core::spec::DatasetSpec {
+        path: Some("fashion-mnist".into()),
+        ..Default::default()
+    };
+    assert_eq!(data::expected_sizes(&spec), (60_000, 10_000));
 }
 
 #[test]
@@ -34,6 +36,11 @@ fn embedded_subset_is_balanced_and_standardised_by_prepare() {
         val_limit: Some(300),
         ..Default::default()
     };
+    assert_eq!(
+        data::expected_sizes(&Default::default()),
+        (raw.train.len(), raw.val.len())
+    );
+    assert_eq!(data::expected_sizes(&spec), (1000, 300));
     let s = data::prepare(raw, &spec);
     assert_eq!((s.train.len(), s.val.len()), (1000, 300));
     let mean: f64 =
@@ -120,6 +127,11 @@ fn gestures_zip_reads_every_sequence() {
     let s = gestures::from_zip("gestures-dataset.zip", &bytes, 0.2, 0).unwrap();
     assert_eq!(s.train.len() + s.val.len(), 3251);
     assert_eq!(s.val.len(), 650);
+    let spec = sweeplab_core::spec::DatasetSpec {
+        name: sweeplab_core::spec::DatasetName::Gestures,
+        ..Default::default()
+    };
+    assert_eq!(data::expected_sizes(&spec), (s.train.len(), s.val.len()));
     assert_eq!(
         s.train.shape,
         ExampleShape::Sequence {
@@ -149,53 +161,9 @@ fn corrupt_gestures_zip_is_named() {
     );
 }
 
-/// `python3 -m http.server` on a free 127.0.0.1 port, serving `dir`; killed on drop.
-struct Server(Child, u16);
-
-impl Server {
-    fn start(dir: &std::path::Path) -> Server {
-        let mut child = Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 is needed to serve test files");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        // "Serving HTTP on 127.0.0.1 port 43125 (http://127.0.0.1:43125/) ..."
-        let port = line
-            .split(" port ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .and_then(|p| p.parse().ok());
-        Server(
-            child,
-            port.unwrap_or_else(|| panic!("unexpected http.server banner {line:?}")),
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn download_checks_sha256_and_caches() {
-    let server = Server::start(&common::shared_data(""));
+    let server = common::Server::start(&common::shared_data(""));
     let base = format!("http://127.0.0.1:{}", server.1);
     let cache = std::env::temp_dir().join(format!("sweeplab-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cache);
@@ -218,7 +186,7 @@ fn download_checks_sha256_and_caches() {
     download::fetch_gestures("http://127.0.0.1:9/", &cache).unwrap();
 
     // A corrupt download is refused and leaves nothing behind.
-    let server = Server::start(&common::shared_data(""));
+    let server = common::Server::start(&common::shared_data(""));
     let wrong = download::RemoteFile {
         name: "gestures-dataset.zip",
         sha256: "00",

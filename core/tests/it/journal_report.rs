@@ -319,7 +319,11 @@ fn report_is_self_contained_and_sized_for_one_a4_page() {
 
     // Nothing to plot is an error, not an empty page.
     let err = report_html(&spec, &journal, &[]).unwrap_err();
-    assert!(err.contains("no trial records"), "{err}");
+    assert!(
+        matches!(&err, sweeplab_core::report::ReportError::NoRecords { sweep } if *sweep == spec.name),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("no trial records"), "{err}");
 }
 
 trait CellIs {

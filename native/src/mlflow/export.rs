@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 use sweeplab_core::analysis;
 use sweeplab_core::journal::note_markdown;
-use sweeplab_core::record::{TrialRecord, TrialStatus};
+use sweeplab_core::record::{Backend, TrialRecord, TrialStatus};
 use sweeplab_core::spec::{SweepSpec, value_label};
 use sweeplab_core::sweep::sweep_id;
 
@@ -190,7 +190,14 @@ impl Exporter {
                     tag(TRIAL_ID, &r.trial_id),
                     tag("sweeplab_cell", cell_label(&r.cell)),
                     tag("sweeplab_seed", r.seed.to_string()),
-                    tag("sweeplab_backend", format!("{} / {}", r.backend, r.device)),
+                    tag(
+                        "sweeplab_backend",
+                        format!(
+                            "{} / {}",
+                            r.backend.map(Backend::name).unwrap_or(""),
+                            r.device
+                        ),
+                    ),
                     tag("mlflow.source.name", "native-sweep"),
                     tag("mlflow.source.type", "LOCAL"),
                     tag("mlflow.user", user()),

@@ -60,10 +60,8 @@ fn run_writes_results_and_resume_skips_finished_trials() {
     assert!(o.status.success(), "{}", stderr(&o));
     let recs = records(&out);
     assert_eq!(recs.len(), 8);
-    assert!(
-        recs.iter()
-            .all(|r| r.status == TrialStatus::Finished && r.backend == "flex")
-    );
+    assert!(recs.iter().all(|r| r.status == TrialStatus::Finished
+        && r.backend == Some(sweeplab_core::record::Backend::Flex)));
     for f in [
         "sweep.toml",
         "summary.csv",
@@ -454,4 +452,43 @@ fn a_trial_killed_mid_way_resumes_from_its_last_epoch_exactly() {
         0,
         "checkpoints are removed once trials finish"
     );
+}
+
+#[test]
+fn fetch_downloads_a_checked_data_set_into_the_cache_and_prints_its_path() {
+    use crate::common::stdout;
+    use crate::core_fixtures::{Server, shared_data};
+    use sweeplab_core::data::images::IDX_FILES;
+
+    let mirror = Server::start(&shared_data(""));
+    let cache = scratch("cli", "fetch");
+    let from = format!("http://127.0.0.1:{}/fashion-mnist/", mirror.1);
+    let args = ["fetch", "fashion-mnist", "--from", &from, "--cache"];
+    let o = native(&[&args[..], &[cache.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = std::path::PathBuf::from(stdout(&o).trim());
+    assert_eq!(dir, cache.join("fashion-mnist"));
+    for file in IDX_FILES {
+        let fetched = std::fs::read(dir.join(file)).unwrap();
+        assert!(fetched == std::fs::read(shared_data("fashion-mnist").join(file)).unwrap());
+    }
+    assert!(stderr(&o).contains("[dataset] name = \"fashion-mnist\""));
+
+    // A mirror serving another file under the name: refused with one line,
+    // exit 1, and nothing (not even a part file) left in the cache.
+    let fake = scratch("cli", "fetch-fake");
+    std::fs::write(fake.join("gestures-dataset.zip"), b"not the gestures zip").unwrap();
+    let bad_mirror = Server::start(&fake);
+    let from = format!("http://127.0.0.1:{}/", bad_mirror.1);
+    let bad_cache = scratch("cli", "fetch-bad");
+    let args = ["fetch", "gestures", "--from", &from, "--cache"];
+    let o = native(&[&args[..], &[bad_cache.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("gestures-dataset.zip") && err.contains("sha256"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&bad_cache).unwrap().count(), 0);
 }

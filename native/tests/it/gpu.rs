@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use sweeplab_core::record::{TrialStatus, parse_jsonl};
+use sweeplab_core::record::{Backend, TrialStatus, parse_jsonl};
 
 use crate::common::{BIN, scratch};
 
@@ -53,7 +53,7 @@ values = [0.0, 0.5]
     assert_eq!(recs.len(), 2);
     for r in &recs {
         assert_eq!(r.status, TrialStatus::Finished, "{:?}", r.error);
-        assert_eq!(r.backend, "wgpu");
+        assert_eq!(r.backend, Some(Backend::Wgpu));
         assert!(
             r.epochs[1].val_accuracy > 0.3,
             "learns on the GPU path: {:?}",
@@ -86,10 +86,14 @@ values = [0.0, 0.5]
                 | wgpu::DeviceType::VirtualGpu
         )
     });
-    let expected = if hardware { "wgpu" } else { "flex" };
+    let expected = Some(if hardware {
+        Backend::Wgpu
+    } else {
+        Backend::Flex
+    });
     assert!(
         recs.iter().all(|r| r.backend == expected),
-        "auto chose {}",
+        "auto chose {:?}",
         recs[0].backend
     );
 }

@@ -13,6 +13,7 @@ use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::expand;
 
 use crate::common::{native, scratch, stderr, stdout};
+use crate::core_fixtures;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -333,14 +334,8 @@ values = [{}]
                     TrialStatus::Finished
                 },
                 diverged_epoch: diverged.then_some(2),
-                epochs,
-                params: 123_456,
-                backend: "flex".into(),
-                device: "cpu".into(),
                 started_ms: 1_795_593_300_000,
-                finished_ms: 1_795_593_312_000,
-                sweeplab_version: "test".into(),
-                ..TrialRecord::new(&spec, &t)
+                ..core_fixtures::finished_record(&spec, t, epochs, 123_456, 1_795_593_312_000)
             }
             .to_json_line()
                 + "\n"

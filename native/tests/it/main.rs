@@ -6,6 +6,11 @@
 mod cli;
 mod common;
 mod compat;
+/// sweeplab-core's test helpers (the record builder), one copy for every
+/// crate's tests; not every helper is used here.
+#[allow(dead_code)]
+#[path = "../../../core/tests/it/common.rs"]
+mod core_fixtures;
 mod gpu;
 mod journal_report;
 mod mlflow;

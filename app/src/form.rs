@@ -1,0 +1,232 @@
+//! The new-sweep form's fields as the user typed them, and the sweep they
+//! describe: the form's logic without its widgets (`ui::new_sweep`), so it
+//! builds and is tested natively.
+
+use sweeplab_core::spec::{
+    AxisSpec, DatasetName, DatasetSpec, Metric, ModelKind, Norm, SweepSpec, TrialConfig,
+    parse_axis_values,
+};
+
+/// A model to start from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Template {
+    /// Two dense layers (128, 64), no normalisation.
+    Mlp,
+    /// The reference CNN (the default config).
+    Cnn,
+    /// A GRU for the gestures sequences.
+    Gru,
+}
+
+impl Template {
+    /// The hyperparameters the template starts from (at most 3 epochs, so a
+    /// first sweep in the browser is short).
+    pub fn config(self) -> TrialConfig {
+        let mut c = TrialConfig::default();
+        match self {
+            Template::Mlp => {
+                c.model.kind = ModelKind::Mlp;
+                c.model.dense = vec![128, 64];
+                c.model.norm = Norm::None;
+            }
+            Template::Cnn => {}
+            Template::Gru => {
+                c.model.kind = ModelKind::Gru;
+                c.model.dense = vec![];
+                c.model.dropout = 0.0;
+                c.train.batch_size = 32;
+                c.train.epochs = 5;
+            }
+        }
+        c.train.epochs = c.train.epochs.min(3);
+        c
+    }
+}
+
+/// Data the sweep trains on, as the form offers it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DataChoice {
+    /// The embedded Fashion-MNIST subset.
+    Embedded,
+    /// The user's four IDX files.
+    Idx,
+    /// The user's gestures zip.
+    Gestures,
+}
+
+impl DataChoice {
+    /// The data-set family a sweep of this choice names.
+    pub fn dataset_name(self) -> DatasetName {
+        match self {
+            DataChoice::Embedded => DatasetName::FashionMnist,
+            DataChoice::Idx => DatasetName::Idx,
+            DataChoice::Gestures => DatasetName::Gestures,
+        }
+    }
+
+    /// Whether the sweep needs files from the user.
+    pub fn needs_files(self) -> bool {
+        self != DataChoice::Embedded
+    }
+}
+
+/// Everything the form holds, text fields as typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepForm {
+    /// Sweep name.
+    pub name: String,
+    /// What the sweep is expected to show.
+    pub hypothesis: String,
+    /// Which data.
+    pub data: DataChoice,
+    /// Repeats per cell (empty: 1).
+    pub repeats: String,
+    /// Sweep seed (empty: 0).
+    pub seed: String,
+    /// Training examples per trial (empty: all).
+    pub train_limit: String,
+    /// Validation examples per trial (empty: all).
+    pub val_limit: String,
+    /// What the heatmap shows.
+    pub metric: Metric,
+    /// The hyperparameters every trial starts from.
+    pub base: TrialConfig,
+    /// Each axis row: its path and its values as typed.
+    pub axes: Vec<(String, String)>,
+}
+
+/// Largest grid the form lets a sweep have.
+pub const MAX_TRIALS: usize = 1000;
+
+impl SweepForm {
+    /// The sweep the form describes, or the first field that cannot be read
+    /// (the sweep's own rules are checked by [`SweepSpec::problems`]).
+    pub fn to_spec(&self) -> Result<SweepSpec, String> {
+        let repeats = parse_count(&self.repeats, "repeats")?.unwrap_or(1);
+        let dataset = DatasetSpec {
+            name: self.data.dataset_name(),
+            path: None,
+            train_limit: parse_count(&self.train_limit, "dataset.train_limit")?,
+            val_limit: parse_count(&self.val_limit, "dataset.val_limit")?,
+            ..DatasetSpec::default()
+        };
+        let axes = self
+            .axes
+            .iter()
+            .map(|(path, values)| AxisSpec {
+                path: path.clone(),
+                values: parse_axis_values(values),
+            })
+            .collect();
+        Ok(SweepSpec {
+            name: self.name.clone(),
+            hypothesis: self.hypothesis.clone(),
+            metric: self.metric,
+            repeats,
+            seed: parse_seed(&self.seed)?,
+            max_trials: MAX_TRIALS,
+            dataset,
+            base: self.base.clone(),
+            axes,
+        })
+    }
+}
+
+/// A count field: empty is `None`, else a whole number.
+pub fn parse_count(text: &str, field: &str) -> Result<Option<usize>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<usize>()
+        .map(Some)
+        .map_err(|_| format!("{field}: expected a whole number, got {t:?}"))
+}
+
+/// The seed field, a `u64` like the sweep file's (`usize` is 32 bits in
+/// wasm); empty is 0.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    match text.trim() {
+        "" => Ok(0),
+        t => t
+            .parse::<u64>()
+            .map_err(|_| format!("seed: expected a whole number from 0 to 2^64-1, got {t:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> SweepForm {
+        SweepForm {
+            name: "dropout-x-norm".into(),
+            hypothesis: "Batch norm tolerates more dropout.".into(),
+            data: DataChoice::Embedded,
+            repeats: "2".into(),
+            seed: "42".into(),
+            train_limit: "2000".into(),
+            val_limit: " ".into(),
+            metric: Metric::ValAccuracy,
+            base: Template::Cnn.config(),
+            axes: vec![
+                ("model.dropout".into(), "0, 0.25, 0.5".into()),
+                ("model.norm".into(), "none, batch".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_form_describes_a_valid_sweep() {
+        let spec = form().to_spec().unwrap();
+        assert!(spec.problems().is_empty(), "{:?}", spec.problems());
+        assert_eq!((spec.repeats, spec.seed), (2, 42));
+        assert_eq!(spec.dataset.name, DatasetName::FashionMnist);
+        assert_eq!(
+            (spec.dataset.train_limit, spec.dataset.val_limit),
+            (Some(2000), None)
+        );
+        assert_eq!(spec.cell_count(), 6);
+        assert_eq!(spec.trial_count(), 12);
+        assert!(spec.base.train.epochs <= 3);
+    }
+
+    #[test]
+    fn seeds_are_64_bit_and_bad_fields_are_named() {
+        let big = SweepForm {
+            seed: "18446744073709551615".into(),
+            ..form()
+        };
+        assert_eq!(big.to_spec().unwrap().seed, u64::MAX);
+        let bad = |f: SweepForm| f.to_spec().unwrap_err();
+        assert_eq!(
+            bad(SweepForm {
+                repeats: "two".into(),
+                ..form()
+            }),
+            "repeats: expected a whole number, got \"two\""
+        );
+        assert!(
+            bad(SweepForm {
+                seed: "-1".into(),
+                ..form()
+            })
+            .starts_with("seed: expected a whole number from 0 to 2^64-1")
+        );
+        assert!(
+            bad(SweepForm {
+                val_limit: "1e3".into(),
+                ..form()
+            })
+            .starts_with("dataset.val_limit: expected a whole number")
+        );
+    }
+
+    #[test]
+    fn templates_pick_their_model_and_data_choices_their_family() {
+        assert_eq!(Template::Gru.config().model.kind, ModelKind::Gru);
+        assert_eq!(Template::Mlp.config().model.dense, vec![128, 64]);
+        assert_eq!(DataChoice::Gestures.dataset_name(), DatasetName::Gestures);
+        assert!(DataChoice::Idx.needs_files() && !DataChoice::Embedded.needs_files());
+    }
+}
