@@ -2,41 +2,33 @@
 SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 
-# `make test` lints while it builds: clippy-driver compiles sweeplab's own
-# crates (cargo's RUSTC_WORKSPACE_WRAPPER, which is how `cargo clippy` itself
-# runs it), both in the native test build and in the app's wasm32 build. The
-# lints then cost no check-only build of the whole Burn + wgpu + CubeCL stack
-# of their own (about 9 minutes each, native and wasm32, on 2 cores).
-# Warnings are errors, as with `cargo clippy -- -D warnings`.
-WITH_CLIPPY := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
-
 .PHONY: test fmt lint rust-test browser-test serve dist setup setup-serve setup-tools bench
 
 ## Everything CI runs: the format check, then all Rust tests and the browser
 ## tests in headless Chromium, with clippy (native and wasm32) gating both
-## builds.
-test: setup-tools fmt rust-test browser-test
+## builds; what does not depend on each other runs side by side
+## (scripts/test.sh says what and why).
+test:
+	@bash scripts/test.sh all
 
 fmt:
+	@bash scripts/setup.sh lint
 	@scripts/step.sh "cargo fmt --check" cargo fmt --all -- --check
 
 ## The lints on their own, as separate `cargo clippy` runs (native with all
 ## targets, and the app for wasm32).
-lint: setup-tools fmt
+lint: fmt
+	@bash scripts/setup.sh serve
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p sweeplab-app -p sweeplab-worker --target wasm32-unknown-unknown -- -D warnings
 
-## MLflow (for the export tests) installs while the Rust tests compile: its
-## setup is downloads and disk, the build is CPU.
-rust-test: setup-tools
-	@log=$$(mktemp); scripts/step.sh "setup: MLflow (beside the build)" bash scripts/setup.sh mlflow >"$$log" 2>&1 & mlflow=$$!; \
-	scripts/step.sh "rust tests: build" env $(WITH_CLIPPY) cargo test --workspace --no-run; built=$$?; \
-	wait $$mlflow; ready=$$?; cat "$$log"; rm -f "$$log"; \
-	[ $$built = 0 ] && [ $$ready = 0 ] || exit 1; \
-	scripts/step.sh "rust tests: run" env $(WITH_CLIPPY) cargo test --workspace
+## One half of `make test` each: the Rust tests (with a real MLflow server and
+## Mesa's lavapipe), or the app's wasm build and the browser tests.
+rust-test:
+	@bash scripts/test.sh rust
 
-browser-test: setup-tools
-	@env $(WITH_CLIPPY) bash tests/browser/run.sh
+browser-test:
+	@bash scripts/test.sh browser
 
 ## Build and serve the app on http://127.0.0.1:8080 (embedded data set).
 serve: setup-serve

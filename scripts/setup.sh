@@ -3,11 +3,12 @@
 #
 #   scripts/setup.sh serve   what building and serving the app needs: the
 #                            wasm32 target, Trunk and the wasm-bindgen CLI
-#   scripts/setup.sh tools   all of that, plus the test suite's tools:
-#                            rustfmt, clippy, Chromium, poppler, playwright-core
-#                            and Mesa's lavapipe
+#   scripts/setup.sh lint    rustfmt and clippy
+#   scripts/setup.sh system  the test suite's programs: Chromium, poppler,
+#                            Mesa's lavapipe (Debian) and playwright-core (npm)
+#   scripts/setup.sh tools   serve, lint and system together
 #   scripts/setup.sh mlflow  only MLflow, in its own venv, for the export tests
-#                            (`make rust-test` runs this while the Rust tests
+#                            (`make test` runs this while the Rust tests
 #                            compile: it is downloads and disk, not CPU)
 #   scripts/setup.sh test    everything: tools and mlflow
 #
@@ -17,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-test}"
 case "$mode" in
-  serve | tools | mlflow | test) ;;
-  *) echo "setup: unknown mode '$mode' (expected 'serve', 'tools', 'mlflow' or 'test')" >&2; exit 2 ;;
+  serve | lint | system | tools | mlflow | test) ;;
+  *) echo "setup: unknown mode '$mode' (expected 'serve', 'lint', 'system', 'tools', 'mlflow' or 'test')" >&2; exit 2 ;;
 esac
 
 step_start=0
@@ -41,39 +42,48 @@ serve_tools() {
   # on every build). Neither gets its default features: those are TLS stacks
   # (rustls and ring) for downloads that sweeplab never makes (Trunk.toml keeps
   # Trunk offline) and Trunk's check for a newer release.
-  # install_tool OPT-LEVEL CARGO-INSTALL-ARGS...
+  # Both compile at once, each in a target dir of its own (one shared dir
+  # would make the second wait for the first's lock), so a cold machine pays
+  # for the longer of the two rather than their sum on its 2 cores' gaps.
+  # install_tool DIR LABEL OPT-LEVEL CARGO-INSTALL-ARGS...
   tools_target="${SWEEPLAB_TOOLS_TARGET:-$HOME/.cache/sweeplab/tools-target}"
   install_tool() {
-    local opt="$1"
-    shift
+    local dir="$1" label="$2" opt="$3" start
+    shift 3
+    start=$(date +%s)
+    echo "setup: installing $label from crates.io (once)"
     CARGO_PROFILE_RELEASE_LTO=false \
       CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" \
       CARGO_PROFILE_RELEASE_DEBUG=false \
-      cargo install --quiet --target-dir "$tools_target" "$@"
+      cargo install --quiet --target-dir "$tools_target/$dir" "$@"
+    echo "setup:   $label done in $(( $(date +%s) - start )) s"
   }
+  local pids=()
   # Trunk.toml keeps Trunk offline, so both must be on PATH.
   if ! command -v trunk >/dev/null || ! trunk --version | grep -q '^trunk 0\.21\.'; then
-    begin "installing trunk 0.21.14 from crates.io (once)"
-    install_tool 0 --locked --no-default-features trunk@0.21.14
-    done_step
+    install_tool trunk "trunk 0.21.14" 0 --locked --no-default-features trunk@0.21.14 &
+    pids+=($!)
   fi
   # The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock. Not
   # `--locked`: its lock file pins a webpki-roots release crates.io no longer
   # serves.
   bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$bindgen_version" ]; then
-    begin "installing wasm-bindgen-cli $bindgen_version from crates.io (once)"
-    install_tool 1 --no-default-features wasm-bindgen-cli@"$bindgen_version"
-    done_step
+    install_tool wasm-bindgen "wasm-bindgen-cli $bindgen_version" 1 --no-default-features wasm-bindgen-cli@"$bindgen_version" &
+    pids+=($!)
   fi
+  local pid
+  for pid in "${pids[@]}"; do wait "$pid"; done
 }
 
-test_tools() {
-  # --- what the tests need ----------------------------------------------------
+lint_tools() {
   if ! rustup component list --installed | grep -q '^rustfmt'; then rustup component add rustfmt; fi
   if ! rustup component list --installed | grep -q '^clippy'; then rustup component add clippy; fi
+}
 
+system_tools() {
+  # --- the programs the tests drive -------------------------------------------
   # Debian packages, in one apt transaction:
   # - chromium: headless Chromium for the browser tests and the one-page report;
   # - poppler-utils: pdfinfo / pdftotext, to check that report is one A4 page;
@@ -119,7 +129,9 @@ mlflow_venv() {
 
 case "$mode" in
   serve) serve_tools ;;
-  tools) serve_tools; test_tools ;;
+  lint) lint_tools ;;
+  system) system_tools ;;
+  tools) serve_tools; lint_tools; system_tools ;;
   mlflow) mlflow_venv ;;
-  test) serve_tools; test_tools; mlflow_venv ;;
+  test) serve_tools; lint_tools; system_tools; mlflow_venv ;;
 esac
