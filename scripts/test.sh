@@ -63,8 +63,9 @@ rust_run() { $step "rust tests: run" "${clippy[@]}" cargo test --workspace; }
 wasm_build() { $step "browser tests: trunk build" "${clippy[@]}" trunk build; }
 browser_run() {
   # The import test reads what native-sweep writes: built by the Rust tests
-  # already (this is a no-op then), or here for `make browser-test`.
-  $step "browser tests: native-sweep build" cargo build -p sweeplab-native --bin native-sweep
+  # already, or here for `make browser-test`. With clippy-driver as in the
+  # test build, else sweeplab's crates are compiled again without it.
+  $step "browser tests: native-sweep build" "${clippy[@]}" cargo build -p sweeplab-native --bin native-sweep
   (cd tests/browser && NATIVE_SWEEP="$target/debug/native-sweep" \
     ../../$step "browser tests: run" node --test --test-concurrency=1 --test-timeout=900000 app.test.js)
 }
