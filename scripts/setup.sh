@@ -43,8 +43,8 @@ serve_tools() {
   # (rustls and ring) for downloads that sweeplab never makes (Trunk.toml keeps
   # Trunk offline) and Trunk's check for a newer release.
   # Both compile at once, each in a target dir of its own (one shared dir
-  # would make the second wait for the first's lock), so a cold machine pays
-  # for the longer of the two rather than their sum on its 2 cores' gaps.
+  # would make the second wait for the first's lock), so each fills the
+  # other's idle core while one crate compiles or links alone.
   # install_tool DIR LABEL OPT-LEVEL CARGO-INSTALL-ARGS...
   tools_target="${SWEEPLAB_TOOLS_TARGET:-$HOME/.cache/sweeplab/tools-target}"
   install_tool() {

@@ -6,16 +6,14 @@
 #   scripts/test.sh rust     fmt and the Rust tests
 #   scripts/test.sh browser  the app's wasm build and the browser tests
 #
-# On 2 cores the cold build is the cost, so `all` runs side by side what does
-# not need the other's result:
-# - beside the native test build: the installs, which are downloads and disk
-#   (Debian packages, npm, MLflow) or small compiles in target dirs of their
-#   own (Trunk, the wasm-bindgen CLI) that fill the build's idle core;
-# - beside the app's wasm build: the Rust tests, once cargo has started them
-#   (it then holds no lock on the target dir), whose MLflow servers, child
-#   processes and single-threaded stretches leave a core free.
-# Output of a step run beside another is printed when it ends. Each step
-# prints how long it took (scripts/step.sh).
+# On 2 cores the cold build is the cost, and nearly every step keeps both
+# cores busy. Only the installs that are downloads and disk (Debian packages,
+# npm, MLflow) run beside the native test build; their output is printed when
+# they end. CPU-bound steps side by side were measured cold and gained
+# nothing: with the Rust tests beside the wasm build, the tests took 1,060 s
+# instead of 556 s and the run as a whole was no shorter; so the rest runs
+# one step after the other. Each step prints how long it took
+# (scripts/step.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-all}"
@@ -86,24 +84,16 @@ case "$mode" in
     ;;
   all)
     fmt
-    beside serve $step "setup: Trunk, wasm-bindgen (beside the build)" bash scripts/setup.sh serve
+    $step "setup: Trunk, wasm-bindgen" bash scripts/setup.sh serve
     beside system $step "setup: Chromium, poppler, lavapipe, playwright (beside the build)" bash scripts/setup.sh system
     beside mlflow $step "setup: MLflow (beside the build)" bash scripts/setup.sh mlflow
     failed=0
     rust_build || failed=1
     join system || failed=1
     join mlflow || failed=1
-    join serve || failed=1
     [ "$failed" = 0 ] || exit 1
-    beside rust-run rust_run
-    # The wasm build starts once cargo runs the tests: before that, the two
-    # would wait for each other's lock on the target dir.
-    until grep -q '^ *Running ' "$logs/rust-run.log" || ! kill -0 "$(cat "$logs/rust-run.pid")" 2>/dev/null; do
-      sleep 1
-    done
-    wasm_build || failed=1
-    join rust-run || failed=1
-    [ "$failed" = 0 ] || exit 1
+    rust_run
+    wasm_build
     browser_run
     ;;
 esac
