@@ -12,8 +12,7 @@ test:
 	@bash scripts/test.sh all
 
 fmt:
-	@bash scripts/setup.sh lint
-	@scripts/step.sh "cargo fmt --check" cargo fmt --all -- --check
+	@bash scripts/test.sh fmt
 
 ## The lints on their own, as separate `cargo clippy` runs (native with all
 ## targets, and the app for wasm32).

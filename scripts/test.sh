@@ -3,6 +3,7 @@
 # `make browser-test` (one half each).
 #
 #   scripts/test.sh all      fmt, the Rust tests, the browser tests
+#   scripts/test.sh fmt      the format check alone
 #   scripts/test.sh rust     fmt and the Rust tests
 #   scripts/test.sh browser  the app's wasm build and the browser tests
 #
@@ -18,8 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-all}"
 case "$mode" in
-  all | rust | browser) ;;
-  *) echo "test: unknown mode '$mode' (expected 'all', 'rust' or 'browser')" >&2; exit 2 ;;
+  all | fmt | rust | browser) ;;
+  *) echo "test: unknown mode '$mode' (expected 'all', 'fmt', 'rust' or 'browser')" >&2; exit 2 ;;
 esac
 
 # Lints while it builds: clippy-driver compiles sweeplab's own crates (cargo's
@@ -69,6 +70,7 @@ browser_run() {
 }
 
 case "$mode" in
+  fmt) fmt ;;
   rust)
     fmt
     $step "setup: test programs" bash scripts/setup.sh system
