@@ -203,9 +203,23 @@ mod tests {
         assert!(!on_cube(&Device::flex()));
     }
 
+    /// Burn's CPU backend (flex), with autodiff: where the reference values
+    /// and gradients are computed. Burn's own wgpu convolution and matmul
+    /// would be as good a reference, but compiling their kernels (and every
+    /// candidate autotune tries) on a cold lavapipe took 4.5 of these tests'
+    /// 5.5 minutes.
+    fn reference() -> Device {
+        Device::flex().autodiff()
+    }
+
+    /// `t`'s values as a new leaf tensor on `device`.
+    fn on<const D: usize>(t: &Tensor<D>, device: &Device) -> Tensor<D> {
+        Tensor::from_data(t.to_data(), device)
+    }
+
     #[test]
     fn convolution_matches_burn_in_value_and_all_gradients() {
-        let device = device();
+        let (gpu, cpu) = (device(), reference());
         // The reference CNN's two layers; a 5x5 kernel with odd channel
         // counts (channel block 1) and a width of 7 (pixel block 7); the
         // residual path's 1x1 projection without bias; 28 rows give the
@@ -219,29 +233,35 @@ mod tests {
             let conv = Conv2dConfig::new([c_in, c_out], [k, k])
                 .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
                 .with_bias(bias)
-                .init(&device);
+                .init(&cpu);
             assert!(crate::model::layers::supported(&conv));
-            let leaf =
-                Tensor::<4>::random([5, c_in, h, w], Distribution::Default, &device).require_grad();
+            let x = Tensor::<4>::random([5, c_in, h, w], Distribution::Default, &cpu);
             // A loss that weighs every output differently.
-            let weigh = Tensor::<4>::random([5, c_out, h, w], Distribution::Default, &device);
-            let bias_val = match &conv.bias {
-                Some(b) => b.val(),
-                None => Tensor::zeros([c_out], &device),
-            };
+            let weigh = Tensor::<4>::random([5, c_out, h, w], Distribution::Default, &cpu);
             // The output of a tracked op, as every block after the first sees.
-            let ours = conv2d_same(leaf.clone() * 2.0, conv.weight.val(), bias_val);
-            let theirs = conv.forward(leaf.clone() * 2.0);
-            close(ours.clone(), theirs.clone());
-            let g_ours = (ours * weigh.clone()).sum().backward();
-            let g_theirs = (theirs * weigh).sum().backward();
-            close(leaf.grad(&g_ours).unwrap(), leaf.grad(&g_theirs).unwrap());
+            let leaf_cpu = x.clone().require_grad();
+            let theirs = conv.forward(leaf_cpu.clone() * 2.0);
+            let g_theirs = (theirs.clone() * weigh.clone()).sum().backward();
+
+            let leaf = on(&x, &gpu).require_grad();
+            let weight = on(&conv.weight.val(), &gpu).require_grad();
+            let bias_gpu = match &conv.bias {
+                Some(b) => on(&b.val(), &gpu).require_grad(),
+                None => Tensor::zeros([c_out], &gpu),
+            };
+            let ours = conv2d_same(leaf.clone() * 2.0, weight.clone(), bias_gpu.clone());
+            close(ours.clone(), theirs);
+            let g_ours = (ours * on(&weigh, &gpu)).sum().backward();
             close(
-                conv.weight.grad(&g_ours).unwrap(),
+                leaf.grad(&g_ours).unwrap(),
+                leaf_cpu.grad(&g_theirs).unwrap(),
+            );
+            close(
+                weight.grad(&g_ours).unwrap(),
                 conv.weight.grad(&g_theirs).unwrap(),
             );
             if let Some(b) = &conv.bias {
-                close(b.grad(&g_ours).unwrap(), b.grad(&g_theirs).unwrap());
+                close(bias_gpu.grad(&g_ours).unwrap(), b.grad(&g_theirs).unwrap());
             }
         }
     }
@@ -306,20 +326,23 @@ mod tests {
 
     #[test]
     fn matmul_matches_burn_in_value_and_gradients() {
-        let device = device();
+        let (gpu, cpu) = (device(), reference());
         // The reference CNN's dense layer, and sizes that leave partial
         // 4x4 blocks.
         for [m, k, n] in [[64, 1568, 64], [5, 3, 7]] {
-            let a = Tensor::<2>::random([m, k], Distribution::Default, &device).require_grad();
-            let b = Tensor::<2>::random([k, n], Distribution::Default, &device).require_grad();
-            let weigh = Tensor::<2>::random([m, n], Distribution::Default, &device);
+            let a_cpu = Tensor::<2>::random([m, k], Distribution::Default, &cpu).require_grad();
+            let b_cpu = Tensor::<2>::random([k, n], Distribution::Default, &cpu).require_grad();
+            let weigh = Tensor::<2>::random([m, n], Distribution::Default, &cpu);
+            let theirs = (a_cpu.clone() * 1.0).matmul(b_cpu.clone() * 1.0);
+            let gb = (theirs.clone() * weigh.clone()).sum().backward();
+
+            let a = on(&a_cpu, &gpu).require_grad();
+            let b = on(&b_cpu, &gpu).require_grad();
             let ours = matmul(a.clone() * 1.0, b.clone() * 1.0);
-            let theirs = (a.clone() * 1.0).matmul(b.clone() * 1.0);
-            close(ours.clone(), theirs.clone());
-            let ga = (ours * weigh.clone()).sum().backward();
-            let gb = (theirs * weigh).sum().backward();
-            close(a.grad(&ga).unwrap(), a.grad(&gb).unwrap());
-            close(b.grad(&ga).unwrap(), b.grad(&gb).unwrap());
+            close(ours.clone(), theirs);
+            let ga = (ours * on(&weigh, &gpu)).sum().backward();
+            close(a.grad(&ga).unwrap(), a_cpu.grad(&gb).unwrap());
+            close(b.grad(&ga).unwrap(), b_cpu.grad(&gb).unwrap());
         }
     }
 
