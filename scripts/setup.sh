@@ -5,7 +5,8 @@
 #                            wasm32 target, Trunk and the wasm-bindgen CLI
 #   scripts/setup.sh lint    rustfmt and clippy
 #   scripts/setup.sh system  the test suite's programs: Chromium, poppler,
-#                            Mesa's lavapipe (Debian) and playwright-core (npm)
+#                            Mesa's lavapipe, munge and Slurm (Debian) and
+#                            playwright-core (npm)
 #   scripts/setup.sh tools   serve, lint and system together
 #   scripts/setup.sh mlflow  only MLflow, in its own venv, for the export tests
 #                            (`make test` runs this while the Rust tests
@@ -88,11 +89,17 @@ system_tools() {
   # - chromium: headless Chromium for the browser tests and the one-page report;
   # - poppler-utils: pdfinfo / pdftotext, to check that report is one A4 page;
   # - mesa-vulkan-drivers: Mesa's lavapipe, a software Vulkan adapter, so the
-  #   wgpu (GPU) code path is tested on machines without a GPU.
+  #   wgpu (GPU) code path is tested on machines without a GPU;
+  # - munge, slurmctld, slurmd, slurm-client: a real one-node Slurm for the
+  #   job-array test (docs/cluster.md's script under sbatch).
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v pdfinfo >/dev/null || missing+=(poppler-utils)
   ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
+  command -v munged >/dev/null || missing+=(munge)
+  command -v slurmctld >/dev/null || missing+=(slurmctld)
+  command -v slurmd >/dev/null || missing+=(slurmd)
+  command -v sbatch >/dev/null || missing+=(slurm-client)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       begin "installing ${missing[*]} (apt)"

@@ -87,7 +87,7 @@ case "$mode" in
   all)
     fmt
     $step "setup: Trunk, wasm-bindgen" bash scripts/setup.sh serve
-    beside system $step "setup: Chromium, poppler, lavapipe, playwright (beside the build)" bash scripts/setup.sh system
+    beside system $step "setup: Chromium, poppler, lavapipe, Slurm, playwright (beside the build)" bash scripts/setup.sh system
     beside mlflow $step "setup: MLflow (beside the build)" bash scripts/setup.sh mlflow
     failed=0
     rust_build || failed=1

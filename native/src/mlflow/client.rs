@@ -86,7 +86,7 @@ const MAX_TAGS: usize = 100;
 pub const MAX_PARAM_LEN: usize = 6000;
 
 /// A run as the server describes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunInfo {
     /// Run id.
     pub run_id: String,
@@ -94,8 +94,27 @@ pub struct RunInfo {
     pub artifact_uri: String,
     /// `RUNNING`, `FINISHED`, ...
     pub status: String,
+    /// When it started (ms since the epoch), as the server holds it.
+    pub start_time: u64,
     /// Its tags.
     pub tags: Vec<(String, String)>,
+    /// The latest value of each of its metrics.
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl RunInfo {
+    /// The value of tag `key`, if the run has it.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The latest value of metric `key`, if the run has one.
+    pub fn metric(&self, key: &str) -> Option<f64> {
+        self.metrics.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
 }
 
 /// One metric value at a step.
@@ -305,8 +324,29 @@ impl Client {
                 .unwrap_or_default()
                 .to_string()),
             Err(MlflowError::Api { status: 404, .. }) => {
-                let v = self.post("experiments/create", json!({ "name": name }))?;
-                Ok(v["experiment_id"].as_str().unwrap_or_default().to_string())
+                match self.post("experiments/create", json!({ "name": name })) {
+                    Ok(v) => Ok(v["experiment_id"].as_str().unwrap_or_default().to_string()),
+                    // Another process (a shard started at the same second)
+                    // created it between our lookup and our create.
+                    Err(MlflowError::Api {
+                        status: 400,
+                        message,
+                        ..
+                    }) if message.contains("already exists") => {
+                        let v = self.send(
+                            "GET",
+                            "experiments/get-by-name",
+                            &[("experiment_name", name)],
+                            None,
+                            "",
+                        )?;
+                        Ok(v["experiment"]["experiment_id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string())
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         }
@@ -403,6 +443,32 @@ impl Client {
         .map(|_| ())
     }
 
+    /// Mark a run as running again (a sweep that still lacks trials).
+    pub fn reopen_run(&self, run_id: &str) -> Result<(), MlflowError> {
+        self.post(
+            "runs/update",
+            json!({ "run_id": run_id, "status": "RUNNING" }),
+        )
+        .map(|_| ())
+    }
+
+    /// Delete a run (MLflow keeps it, marked deleted, out of searches). A
+    /// run another process deleted a moment before counts as done.
+    pub fn delete_run(&self, run_id: &str) -> Result<(), MlflowError> {
+        match self.post("runs/delete", json!({ "run_id": run_id })) {
+            Ok(_) => Ok(()),
+            Err(e @ MlflowError::Api { .. }) => {
+                let run = self.send("GET", "runs/get", &[("run_id", run_id)], None, "")?;
+                if run["run"]["info"]["lifecycle_stage"] == "deleted" {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Upload one artifact file into a run's artifact root.
     pub fn upload_artifact(
         &self,
@@ -451,8 +517,28 @@ fn run_info(run: &Value) -> RunInfo {
             .as_str()
             .unwrap_or_default()
             .to_string(),
+        start_time: start_time(&run["info"]["start_time"]),
         tags,
+        metrics: run["data"]["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| Some((m["key"].as_str()?.to_string(), metric_value(&m["value"])?)))
+            .collect(),
     }
+}
+
+/// A timestamp the server sent as a number or, in some versions, a string.
+fn start_time(v: &Value) -> u64 {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// A metric value: a number, or `"NaN"`/`"Infinity"` as a string.
+fn metric_value(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 #[cfg(test)]

@@ -4,14 +4,13 @@
 //! Runs are found again by their tags, so exporting twice never duplicates
 //! anything.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use sweeplab_core::analysis;
 use sweeplab_core::journal::note_markdown;
 use sweeplab_core::record::{Backend, TrialRecord, TrialStatus};
 use sweeplab_core::spec::{SweepSpec, value_label};
-use sweeplab_core::sweep::sweep_id;
+use sweeplab_core::sweep::{self, sweep_id};
 
 use super::client::{Client, MetricPoint, MlflowError, RunInfo};
 use crate::progress::cell_label;
@@ -20,11 +19,24 @@ use crate::results::{ResultsDir, SWEEP_FILE, TRIALS_FILE};
 const KIND: &str = "sweeplab_kind";
 const SWEEP_ID: &str = "sweeplab_sweep_id";
 const TRIAL_ID: &str = "sweeplab_trial_id";
+const PARENT: &str = "mlflow.parentRunId";
 
 /// Exports one results directory, remembering what the server already has.
+///
+/// Shards of one sweep export to one server without talking to each other,
+/// so any number of them may look for the sweep's parent run at the same
+/// moment, find none, and each create one. The rule that makes them agree:
+/// the parent is the **oldest** run tagged with the sweep's id (start time,
+/// then run id). A shard that created a parent and then sees an older one
+/// deletes its own at once; and whenever a shard finishes, it deletes every
+/// other parent and points every child of the sweep at the oldest. The
+/// parent stays `RUNNING` until the server holds a finished child for every
+/// trial of the grid.
 pub struct Exporter {
     client: Client,
     experiment_id: String,
+    /// The sweep's id, then the ids older versions gave it.
+    sweep_ids: Vec<String>,
     parent: RunInfo,
     /// Trial id → (run id, run status) of the children the server holds.
     children: HashMap<String, (String, String)>,
@@ -80,6 +92,13 @@ fn terminal(status: &str) -> bool {
     matches!(status, "FINISHED" | "FAILED" | "KILLED")
 }
 
+/// The sweep's parent among `runs`: the oldest (start time, then run id),
+/// the one every shard settles on whatever order they created them in.
+fn oldest(runs: Vec<RunInfo>) -> Option<RunInfo> {
+    runs.into_iter()
+        .min_by(|a, b| (a.start_time, &a.run_id).cmp(&(b.start_time, &b.run_id)))
+}
+
 impl Exporter {
     /// Find or create the experiment and the sweep's parent run, and list
     /// the trial runs already there. `earlier_ids` are the ids an older
@@ -91,74 +110,95 @@ impl Exporter {
         spec: &SweepSpec,
         earlier_ids: &[String],
     ) -> Result<Self, MlflowError> {
-        let id = sweep_id(spec);
-        let mut ids = vec![id.clone()];
+        let mut sweep_ids = vec![sweep_id(spec)];
         for earlier in earlier_ids {
-            if !ids.contains(earlier) {
-                ids.push(earlier.clone());
+            if !sweep_ids.contains(earlier) {
+                sweep_ids.push(earlier.clone());
             }
         }
         let experiment_id = client.experiment_id(experiment)?;
-        let search = |kind: &str| -> Result<Vec<_>, MlflowError> {
-            let mut runs = Vec::new();
-            for id in &ids {
-                let filter = format!("tags.{SWEEP_ID} = '{id}' and tags.{KIND} = '{kind}'");
-                runs.extend(client.search_runs(&experiment_id, &filter)?);
-            }
-            Ok(runs)
+        let mut exporter = Self {
+            client,
+            experiment_id,
+            sweep_ids,
+            parent: RunInfo::default(),
+            children: HashMap::new(),
         };
-        let parent = match search("sweep")?.into_iter().next() {
-            Some(run) => run,
-            None => {
-                let tags = vec![
-                    tag(SWEEP_ID, &id),
-                    tag(KIND, "sweep"),
-                    tag("mlflow.note.content", &spec.hypothesis),
-                    tag("mlflow.source.name", "native-sweep"),
-                    tag("mlflow.source.type", "LOCAL"),
-                    tag("mlflow.user", user()),
-                ];
-                let run = client.create_run(&experiment_id, &spec.name, now_ms(), &tags)?;
-                let mut params = vec![
-                    tag("sweep.name", &spec.name),
-                    tag("sweep.metric", spec.metric.name()),
-                    tag("sweep.repeats", spec.repeats.to_string()),
-                    tag("sweep.seed", spec.seed.to_string()),
-                    tag("sweep.trials", spec.trial_count().to_string()),
-                ];
-                for axis in &spec.axes {
-                    params.push(tag(
-                        &format!("axis.{}", axis.path),
-                        axis.labels().join(", "),
-                    ));
-                }
-                flatten(
-                    "dataset",
-                    &serde_json::to_value(&spec.dataset).unwrap_or_default(),
-                    &mut params,
-                );
-                flatten(
-                    "base",
-                    &serde_json::to_value(&spec.base).unwrap_or_default(),
-                    &mut params,
-                );
-                client.log_batch(&run.run_id, &[], &params, &[])?;
-                run
-            }
-        };
-        let children = search("trial")?
+        exporter.parent = exporter.parent_run(spec)?;
+        exporter.children = exporter
+            .search("trial")?
             .into_iter()
             .filter_map(|run| {
-                let trial = run.tags.iter().find(|(k, _)| k == TRIAL_ID)?.1.clone();
+                let trial = run.tag(TRIAL_ID)?.to_string();
                 Some((trial, (run.run_id, run.status)))
             })
             .collect();
-        Ok(Self {
-            client,
-            experiment_id,
-            parent,
-            children,
-        })
+        Ok(exporter)
+    }
+
+    /// The runs of `kind` (`sweep` or `trial`) tagged with one of the
+    /// sweep's ids.
+    fn search(&self, kind: &str) -> Result<Vec<RunInfo>, MlflowError> {
+        let mut runs = Vec::new();
+        for id in &self.sweep_ids {
+            let filter = format!("tags.{SWEEP_ID} = '{id}' and tags.{KIND} = '{kind}'");
+            runs.extend(self.client.search_runs(&self.experiment_id, &filter)?);
+        }
+        Ok(runs)
+    }
+
+    /// The sweep's parent run: the oldest on the server, or a new one. A new
+    /// one that turns out not to be the oldest (another shard created one
+    /// at the same time) is deleted again.
+    fn parent_run(&self, spec: &SweepSpec) -> Result<RunInfo, MlflowError> {
+        if let Some(run) = oldest(self.search("sweep")?) {
+            return Ok(run);
+        }
+        let ours = self.create_parent(spec)?;
+        let chosen = oldest(self.search("sweep")?).unwrap_or_else(|| ours.clone());
+        if chosen.run_id != ours.run_id {
+            self.client.delete_run(&ours.run_id)?;
+        }
+        Ok(chosen)
+    }
+
+    fn create_parent(&self, spec: &SweepSpec) -> Result<RunInfo, MlflowError> {
+        let tags = vec![
+            tag(SWEEP_ID, &self.sweep_ids[0]),
+            tag(KIND, "sweep"),
+            tag("mlflow.note.content", &spec.hypothesis),
+            tag("mlflow.source.name", "native-sweep"),
+            tag("mlflow.source.type", "LOCAL"),
+            tag("mlflow.user", user()),
+        ];
+        let run = self
+            .client
+            .create_run(&self.experiment_id, &spec.name, now_ms(), &tags)?;
+        let mut params = vec![
+            tag("sweep.name", &spec.name),
+            tag("sweep.metric", spec.metric.name()),
+            tag("sweep.repeats", spec.repeats.to_string()),
+            tag("sweep.seed", spec.seed.to_string()),
+            tag("sweep.trials", spec.trial_count().to_string()),
+        ];
+        for axis in &spec.axes {
+            params.push(tag(
+                &format!("axis.{}", axis.path),
+                axis.labels().join(", "),
+            ));
+        }
+        flatten(
+            "dataset",
+            &serde_json::to_value(&spec.dataset).unwrap_or_default(),
+            &mut params,
+        );
+        flatten(
+            "base",
+            &serde_json::to_value(&spec.base).unwrap_or_default(),
+            &mut params,
+        );
+        self.client.log_batch(&run.run_id, &[], &params, &[])?;
+        Ok(run)
     }
 
     /// Send one trial as a child run, unless the server already has it
@@ -184,7 +224,7 @@ impl Exporter {
             Some((run_id, _)) => run_id,
             None => {
                 let tags = vec![
-                    tag("mlflow.parentRunId", &self.parent.run_id),
+                    tag(PARENT, &self.parent.run_id),
                     tag(SWEEP_ID, &r.sweep_id),
                     tag(KIND, "trial"),
                     tag(TRIAL_ID, &r.trial_id),
@@ -270,47 +310,114 @@ impl Exporter {
         Ok(true)
     }
 
-    /// Update the parent run: best metric, note, artifacts, and end it.
+    /// Settle the sweep on the server and update its parent run: one parent
+    /// (the oldest; any other is deleted), every child of the sweep under
+    /// it, the best metric and the count of finished trials over all
+    /// children (every shard's), the note; the artifacts (sweep file,
+    /// records, heatmap, summary) only from a directory that holds the whole
+    /// grid (one machine's run, or `merge`'s output), not a shard's part of
+    /// it. The parent ends `FINISHED` when the server holds a finished,
+    /// diverged or failed child for every trial of the grid, else it stays
+    /// (or becomes again) `RUNNING`.
     pub fn finish(
         &mut self,
         results: &ResultsDir,
         records: &[TrialRecord],
     ) -> Result<(), MlflowError> {
-        let metric = results.spec.metric;
-        let ranked = analysis::ranked(records, metric);
-        let mut metrics = Vec::new();
-        if let Some(best) = ranked.first().filter(|r| r.status == TrialStatus::Finished) {
+        let spec = &results.spec;
+        self.parent = self.parent_run(spec)?;
+        for other in self.search("sweep")? {
+            if other.run_id != self.parent.run_id {
+                self.client.delete_run(&other.run_id)?;
+            }
+        }
+        let children = self.search("trial")?;
+        for child in &children {
+            if child.tag(PARENT) != Some(self.parent.run_id.as_str()) {
+                self.client.log_batch(
+                    &child.run_id,
+                    &[],
+                    &[],
+                    &[tag(PARENT, &self.parent.run_id)],
+                )?;
+            }
+        }
+
+        let metric = spec.metric;
+        let finished: Vec<&RunInfo> = children
+            .iter()
+            .filter(|c| c.status == "FINISHED" && c.tag("sweeplab_status") == Some("finished"))
+            .collect();
+        let best = finished
+            .iter()
+            .filter_map(|c| c.metric(metric.name()))
+            .filter(|v| v.is_finite())
+            .reduce(|a, b| {
+                if (b > a) == metric.higher_is_better() {
+                    b
+                } else {
+                    a
+                }
+            });
+        let mut metrics = vec![MetricPoint {
+            key: "trials_finished".into(),
+            value: finished.len() as f64,
+            timestamp_ms: now_ms(),
+            step: 0,
+        }];
+        if let Some(best) = best {
             metrics.push(MetricPoint {
                 key: format!("best_{}", metric.name()),
-                value: best.final_metric(metric),
+                value: best,
                 timestamp_ms: now_ms(),
                 step: 0,
             });
         }
-        let finished = records
+        // Trials the server holds an outcome for (a cancelled trial runs
+        // again, so `KILLED` does not count), under today's ids or, for a
+        // directory an older sweeplab wrote, the ids it gave.
+        let mut done: HashSet<&str> = children
             .iter()
-            .filter(|r| r.status == TrialStatus::Finished)
-            .count();
-        metrics.push(MetricPoint {
-            key: "trials_finished".into(),
-            value: finished as f64,
-            timestamp_ms: now_ms(),
-            step: 0,
-        });
-        // Re-exporting overwrites the note, so notes added later show up.
-        let journal = crate::journal::load(results).unwrap_or_default();
-        let note = tag(
-            "mlflow.note.content",
-            capped_note(&note_markdown(&results.spec, &journal)),
-        );
-        self.client
-            .log_batch(&self.parent.run_id, &metrics, &[], &[note])?;
-        for name in [SWEEP_FILE, TRIALS_FILE, "heatmap.png", "summary.csv"] {
-            if let Ok(bytes) = std::fs::read(results.file(name)) {
-                self.client.upload_artifact(&self.parent, name, bytes)?;
+            .filter(|c| matches!(c.status.as_str(), "FINISHED" | "FAILED"))
+            .filter_map(|c| c.tag(TRIAL_ID))
+            .collect();
+        for r in records {
+            if r.legacy_trial_id
+                .as_deref()
+                .is_some_and(|id| done.contains(id))
+            {
+                done.insert(&r.trial_id);
             }
         }
+        let grid = sweep::expand(spec);
+        let missing = grid
+            .iter()
+            .filter(|t| !done.contains(t.id.as_str()))
+            .count();
+        // Re-exporting overwrites the note, so notes added later show up.
+        let journal = crate::journal::load(results).unwrap_or_default();
+        let tags = [
+            tag(
+                "mlflow.note.content",
+                capped_note(&note_markdown(spec, &journal)),
+            ),
+            tag("sweeplab_trials_missing", missing.to_string()),
+        ];
         self.client
-            .end_run(&self.parent.run_id, "FINISHED", now_ms())
+            .log_batch(&self.parent.run_id, &metrics, &[], &tags)?;
+        let local: HashSet<&str> = records.iter().map(|r| r.trial_id.as_str()).collect();
+        if grid.iter().all(|t| local.contains(t.id.as_str())) {
+            for name in [SWEEP_FILE, TRIALS_FILE, "heatmap.png", "summary.csv"] {
+                if let Ok(bytes) = std::fs::read(results.file(name)) {
+                    self.client.upload_artifact(&self.parent, name, bytes)?;
+                }
+            }
+        }
+        if missing == 0 {
+            self.client
+                .end_run(&self.parent.run_id, "FINISHED", now_ms())
+        } else {
+            self.client.reopen_run(&self.parent.run_id)
+        }
     }
 }

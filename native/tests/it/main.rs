@@ -14,3 +14,4 @@ mod core_fixtures;
 mod gpu;
 mod journal_report;
 mod mlflow;
+mod slurm;

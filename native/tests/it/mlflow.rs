@@ -26,14 +26,15 @@ fn venv() -> PathBuf {
 }
 
 /// A real MLflow server on a free port; stopped by PID on drop.
-struct Server {
+pub struct Server {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path, port: u16) -> Server {
+    /// Starts a server storing into `dir`, listening on `port`.
+    pub fn start(dir: &Path, port: u16) -> Server {
         Self::start_with(dir, port, None)
     }
 
@@ -86,7 +87,8 @@ impl Server {
         server
     }
 
-    fn uri(&self) -> String {
+    /// The server's URI.
+    pub fn uri(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -112,7 +114,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -136,7 +139,8 @@ fn get(uri: &str, endpoint: &str, query: &[(&str, &str)]) -> Value {
     serde_json::from_str(&req.call().unwrap().body_mut().read_to_string().unwrap()).unwrap()
 }
 
-fn runs(uri: &str, experiment: &str) -> Vec<Value> {
+/// The active runs of `experiment` (deleted ones are left out).
+pub fn runs(uri: &str, experiment: &str) -> Vec<Value> {
     let exp = get(
         uri,
         "experiments/get-by-name",
@@ -156,7 +160,8 @@ fn runs(uri: &str, experiment: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn tag<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
+/// A run's tag `key`.
+pub fn tag<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
     run["data"]["tags"]
         .as_array()?
         .iter()
@@ -172,7 +177,8 @@ fn param<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
         .as_str()
 }
 
-fn sweep(dir: &Path, name: &str, repeats: usize) -> PathBuf {
+/// A 2x2 CNN sweep file `dir/{name}.toml` that trains in about a second per trial.
+pub fn sweep(dir: &Path, name: &str, repeats: usize) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
         &path,
@@ -395,6 +401,91 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
         &server.uri(),
     ]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("exported 0 new trial runs"));
+
+    // 4. Shards started at the same moment, as a job array starts them, into
+    //    an experiment none of them has seen: one experiment, one parent,
+    //    every child under it once; the parent runs until the grid is in.
+    let file = sweep(&dir, "mlflow-shards", 2);
+    let shard = |i: usize| {
+        Command::new(BIN)
+            .args(["run", file.to_str().unwrap(), "-q", "--shard"])
+            .arg(format!("{i}/5"))
+            .arg("--out")
+            .arg(dir.join(format!("shard-{i}")))
+            .env("MLFLOW_TRACKING_URI", server.uri())
+            .env("MLFLOW_EXPERIMENT_NAME", "shards-at-once")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let together: Vec<Child> = (0..4).map(shard).collect();
+    for child in together {
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() && !err.contains("export-mlflow"),
+            "{err}"
+        );
+    }
+    let parents_and_children = |expect_children: usize| {
+        let all = runs(&server.uri(), "shards-at-once");
+        let parents: Vec<&Value> = all
+            .iter()
+            .filter(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+            .collect();
+        assert_eq!(parents.len(), 1, "one parent for the sweep");
+        let parent = parents[0].clone();
+        let id = parent["info"]["run_id"].as_str().unwrap();
+        let mut trials: Vec<&str> = all
+            .iter()
+            .filter(|r| tag(r, "sweeplab_kind") == Some("trial"))
+            .map(|c| {
+                assert_eq!(
+                    tag(c, "mlflow.parentRunId"),
+                    Some(id),
+                    "child under the parent"
+                );
+                tag(c, "sweeplab_trial_id").unwrap()
+            })
+            .collect();
+        trials.sort();
+        trials.dedup();
+        assert_eq!(trials.len(), expect_children, "no child twice, none lost");
+        (
+            parent,
+            trials.into_iter().map(String::from).collect::<Vec<_>>(),
+        )
+    };
+    // Shard 4 of 5 (trial 4 of 8) has not run: the sweep is not finished.
+    let (parent, _) = parents_and_children(7);
+    assert_eq!(parent["info"]["status"], "RUNNING");
+    assert_eq!(tag(&parent, "sweeplab_trials_missing"), Some("1"));
+    let o = shard(4).wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (parent, trials) = parents_and_children(8);
+    assert_eq!(parent["info"]["status"], "FINISHED");
+    assert_eq!(tag(&parent, "sweeplab_trials_missing"), Some("0"));
+    let finished = parent["data"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == "trials_finished")
+        .unwrap()["value"]
+        .as_f64();
+    assert_eq!(finished, Some(8.0), "counted over every shard's children");
+    // The children are exactly the merged grid's trials.
+    let merged = dir.join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend((0..5).map(|i| dir.join(format!("shard-{i}")).display().to_string()));
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    let o = native(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut merged_ids: Vec<String> = crate::common::records(&merged)
+        .into_iter()
+        .map(|r| r.trial_id)
+        .collect();
+    merged_ids.sort();
+    assert_eq!(merged_ids, trials);
 }
 
 #[test]
