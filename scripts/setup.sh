@@ -9,6 +9,7 @@
 #                            playwright-core (npm)
 #   scripts/setup.sh tools   serve, lint and system together
 #   scripts/setup.sh mlflow  only MLflow, in its own venv, for the export tests
+#                            (and kubernetes-validate beside it)
 #                            (`make test` runs this while the Rust tests
 #                            compile: it is downloads and disk, not CPU)
 #   scripts/setup.sh test    everything: tools and mlflow
@@ -130,6 +131,13 @@ mlflow_venv() {
     begin "installing MLflow 3.17.2 into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --no-compile "mlflow[auth]==3.17.2"
+    done_step
+  fi
+  # kubernetes-validate: the Kubernetes API's JSON schemas (bundled, offline)
+  # and PyYAML, to check the Indexed Job manifest in docs/cluster.md.
+  if ! "$venv/bin/python" -c "import kubernetes_validate" 2>/dev/null; then
+    begin "installing kubernetes-validate 1.37.0 into $venv"
+    "$venv/bin/pip" install -q --no-compile "kubernetes-validate==1.37.0"
     done_step
   fi
 }

@@ -13,5 +13,6 @@ mod compat;
 mod core_fixtures;
 mod gpu;
 mod journal_report;
+mod kubernetes;
 mod mlflow;
 mod slurm;

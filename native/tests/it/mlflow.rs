@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::common::{BIN, native, scratch};
 
-fn venv() -> PathBuf {
+/// The Python venv `make test` installs MLflow and kubernetes-validate into.
+pub fn venv() -> PathBuf {
     let dir = std::env::var_os("SWEEPLAB_MLFLOW_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -486,6 +487,64 @@ fn sweep_exports_parent_and_children_then_survives_an_outage_without_duplicates(
         .collect();
     merged_ids.sort();
     assert_eq!(merged_ids, trials);
+
+    // What a shard that crashed mid-way may leave: a second parent, a child
+    // under it, the sweep's parent reopened. export-mlflow of the merged
+    // directory repairs it and attaches the whole grid's artifacts.
+    let uri = server.uri();
+    let parent_id = parent["info"]["run_id"].as_str().unwrap().to_string();
+    let experiment = parent["info"]["experiment_id"].as_str().unwrap();
+    let stray = api(
+        &uri,
+        "runs/create",
+        json!({ "experiment_id": experiment, "run_name": "stray", "start_time": 4_102_444_800_000u64,
+                "tags": [{ "key": "sweeplab_sweep_id", "value": tag(&parent, "sweeplab_sweep_id").unwrap() },
+                         { "key": "sweeplab_kind", "value": "sweep" }] }),
+    )["run"]["info"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = runs(&uri, "shards-at-once")
+        .into_iter()
+        .find(|r| tag(r, "sweeplab_kind") == Some("trial"))
+        .unwrap();
+    api(
+        &uri,
+        "runs/set-tag",
+        json!({ "run_id": child["info"]["run_id"], "key": "mlflow.parentRunId", "value": stray }),
+    );
+    api(
+        &uri,
+        "runs/update",
+        json!({ "run_id": parent_id, "status": "RUNNING" }),
+    );
+    let o = native(&[
+        "export-mlflow",
+        merged.to_str().unwrap(),
+        "--mlflow",
+        &uri,
+        "--experiment",
+        "shards-at-once",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (parent, _) = parents_and_children(8);
+    assert_eq!(
+        parent["info"]["run_id"],
+        parent_id.as_str(),
+        "the oldest parent stays"
+    );
+    assert_eq!(parent["info"]["status"], "FINISHED");
+    let artifacts = get(&uri, "artifacts/list", &[("run_id", &parent_id)]);
+    let names: Vec<&str> = artifacts["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"heatmap.png") && names.contains(&"trials.jsonl"),
+        "{names:?}"
+    );
 }
 
 #[test]

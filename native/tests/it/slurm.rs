@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::{BIN, native, records, scratch};
-use crate::mlflow::{Server, free_port, runs, sweep, tag};
+use crate::mlflow::{Server, free_port, runs, tag};
 
 /// munged, slurmctld and slurmd, configured in and logging to one
 /// directory; stopped by PID on drop.
@@ -166,7 +166,31 @@ fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_on
     std::fs::create_dir_all(work.join("logs")).unwrap();
     let script = work.join("sweep.sh");
     std::fs::write(&script, documented_script()).unwrap();
-    let file = sweep(&work, "slurm-2x2", 2);
+    // Trials of three epochs, long enough (a second or more an epoch with
+    // eight trainings on two cores) to requeue one between epochs.
+    let file = work.join("slurm-2x2.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "slurm-2x2"
+repeats = 2
+[dataset]
+name = "fashion-mnist"
+train_limit = 3000
+val_limit = 200
+[base.model]
+channels = [4, 8]
+[base.train]
+epochs = 3
+[[axes]]
+path = "model.dropout"
+values = [0.0, 0.5]
+[[axes]]
+path = "model.norm"
+values = ["none", "batch"]
+"#,
+    )
+    .unwrap();
 
     // As the doc says: submitted from the sweep's directory, four tasks of
     // one CPU each (so all four start at once), native-sweep on PATH.
@@ -189,6 +213,62 @@ fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_on
         String::from_utf8_lossy(&submit.stderr)
     );
     let job = String::from_utf8(submit.stdout).unwrap().trim().to_string();
+
+    // Task 0 is requeued mid-trial, as a preempted job or a failed node
+    // is: once one of its trials has a checkpoint (an epoch done) and none
+    // has a record yet.
+    let shard0 = work.join("results/shard-0");
+    let started = Instant::now();
+    loop {
+        let checkpointed = std::fs::read_dir(shard0.join("checkpoints")).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "ckpt"))
+        });
+        if checkpointed {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "task 0 wrote no checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        std::fs::read_to_string(shard0.join("trials.jsonl")).map_or(true, |t| t.trim().is_empty()),
+        "task 0 finished a trial before the requeue: make its trials longer"
+    );
+    let task0 = format!("{job}_0");
+    let o = cluster.slurm("scontrol", &["requeue", &task0]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Slurm holds a requeued job back for two minutes, so that its old
+    // instance is gone from the node first. Once it is pending again and
+    // its processes have exited (slurmd kills a launch that predates their
+    // end: "Job credential revoked"), let it start now.
+    let started = Instant::now();
+    loop {
+        let reason = cluster.slurm("squeue", &["-h", "-j", &task0, "-o", "%T %r"]);
+        let reason = String::from_utf8_lossy(&reason.stdout).trim().to_string();
+        let old_instance_gone = !Command::new("pgrep")
+            .args(["-f", "results/shard-0"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        if reason == "PENDING BeginTime" && old_instance_gone {
+            std::thread::sleep(Duration::from_secs(2));
+            let o = cluster.slurm(
+                "scontrol",
+                &["update", &format!("JobId={task0}"), "StartTime=now"],
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "task 0 was not requeued: {reason}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let started = Instant::now();
     loop {
@@ -221,6 +301,23 @@ fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_on
             "{task}\n{logs}"
         );
     }
+
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t.contains("ArrayTaskId=0 ") && t.contains("Restarts=1")),
+        "{jobs}"
+    );
+    let log0 = std::fs::read_dir(work.join("logs"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("_0.out"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    assert!(
+        log0.contains("resuming after epoch"),
+        "the requeued task resumed its trials: {log0}"
+    );
 
     // merge and show, as the doc says.
     let merged = work.join("results/all");
@@ -266,7 +363,7 @@ fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_on
         v
     };
     let (merged_trials, single_trials) = (key(&merged), key(&single));
-    assert_eq!(merged_trials.len(), 8);
+    assert_eq!(merged_trials.len(), 8, "every trial once");
     assert_eq!(merged_trials, single_trials);
 
     // One parent for the sweep, finished, with every trial once under it.
