@@ -97,9 +97,11 @@ system_tools() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v pdfinfo >/dev/null || missing+=(poppler-utils)
   ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
-  command -v munged >/dev/null || missing+=(munge)
-  command -v slurmctld >/dev/null || missing+=(slurmctld)
-  command -v slurmd >/dev/null || missing+=(slurmd)
+  # (Debian puts the daemons in /usr/sbin, not on every user's PATH.)
+  have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
+  have munged || missing+=(munge)
+  have slurmctld || missing+=(slurmctld)
+  have slurmd || missing+=(slurmd)
   command -v sbatch >/dev/null || missing+=(slurm-client)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -22,17 +22,9 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: &Path) -> Cluster {
-        for program in ["munged", "slurmctld", "slurmd", "sbatch"] {
-            assert!(
-                Command::new("sh")
-                    .args(["-c", &format!("command -v {program}")])
-                    .stdout(Stdio::null())
-                    .status()
-                    .unwrap()
-                    .success(),
-                "{program} is not installed (run `make setup`)"
-            );
-        }
+        let (munged, slurmctld, slurmd) =
+            (program("munged"), program("slurmctld"), program("slurmd"));
+        program("sbatch");
         std::fs::create_dir_all(dir.join("state")).unwrap();
         std::fs::create_dir_all(dir.join("spool")).unwrap();
         let munge = dir.join("munge");
@@ -76,12 +68,13 @@ impl Cluster {
             free_port(),
         );
         std::fs::write(dir.join("slurm.conf"), conf).unwrap();
-        let spawn = |program: &str, args: &[&str]| {
+        let spawn = |program: &Path, args: &[&str]| {
+            let name = program.file_name().unwrap().to_string_lossy();
             Command::new(program)
                 .args(args)
                 .env("SLURM_CONF", dir.join("slurm.conf"))
                 .stdout(Stdio::null())
-                .stderr(std::fs::File::create(dir.join(format!("{program}.err"))).unwrap())
+                .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
                 .spawn()
                 .unwrap()
         };
@@ -91,7 +84,7 @@ impl Cluster {
             daemons: Vec::new(),
         };
         cluster.daemons.push(spawn(
-            "munged",
+            &munged,
             &[
                 "--foreground",
                 "--force",
@@ -110,8 +103,8 @@ impl Cluster {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        cluster.daemons.push(spawn("slurmctld", &["-D", "-i"]));
-        cluster.daemons.push(spawn("slurmd", &["-D"]));
+        cluster.daemons.push(spawn(&slurmctld, &["-D", "-i"]));
+        cluster.daemons.push(spawn(&slurmd, &["-D"]));
         let started = Instant::now();
         loop {
             let idle = cluster.slurm("sinfo", &["-h", "-o", "%T"]);
@@ -144,6 +137,17 @@ impl Drop for Cluster {
             let _ = daemon.wait();
         }
     }
+}
+
+/// Where `name` is installed: on PATH, or in /usr/sbin or /sbin, where
+/// Debian puts the daemons (not on every user's PATH).
+fn program(name: &str) -> PathBuf {
+    let path = std::env::var("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed (run `make setup`)"))
 }
 
 /// The job-array script in docs/cluster.md: the first `bash` block after
