@@ -61,3 +61,17 @@ pub fn records(dir: &Path) -> Vec<TrialRecord> {
     assert!(!parsed.torn_tail, "trials.jsonl ends with a torn line");
     parsed.records
 }
+
+/// The first fenced `lang` block after `heading` in docs/cluster.md: the
+/// one copy of a script or manifest the docs show and the tests run.
+pub fn doc_block(heading: &str, lang: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cluster.md"))
+        .unwrap();
+    let section = &doc[doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"))..];
+    let fence = format!("```{lang}\n");
+    let start = section.find(&fence).expect("a fenced block") + fence.len();
+    let end = start + section[start..].find("```").unwrap();
+    section[start..end].to_string()
+}

@@ -8,27 +8,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{BIN, scratch, stdout};
+use crate::common::{BIN, doc_block, scratch, stdout};
 use crate::mlflow::venv;
-
-/// The first `yaml` block after docs/cluster.md's "Kubernetes Indexed Job"
-/// heading.
-fn documented_manifest() -> String {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cluster.md"))
-        .unwrap();
-    let section = &doc[doc
-        .find("## Kubernetes Indexed Job")
-        .expect("the Kubernetes section")..];
-    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
-    let end = start + section[start..].find("```").unwrap();
-    section[start..end].to_string()
-}
 
 #[test]
 fn the_documented_indexed_job_is_valid_and_shards_as_the_slurm_path_does() {
     let dir = scratch("kubernetes", "job");
     let manifest = dir.join("job.yaml");
-    std::fs::write(&manifest, documented_manifest()).unwrap();
+    std::fs::write(&manifest, doc_block("## Kubernetes Indexed Job", "yaml")).unwrap();
     let validate = Command::new(venv().join("bin/kubernetes-validate"))
         .args(["--strict", "--kubernetes-version", "1.33"])
         .arg(&manifest)
@@ -44,7 +31,7 @@ fn the_documented_indexed_job_is_valid_and_shards_as_the_slurm_path_does() {
     let broken = dir.join("broken.yaml");
     std::fs::write(
         &broken,
-        documented_manifest().replace("completionMode:", "completionMod:"),
+        doc_block("## Kubernetes Indexed Job", "yaml").replace("completionMode:", "completionMod:"),
     )
     .unwrap();
     let o = Command::new(venv().join("bin/kubernetes-validate"))

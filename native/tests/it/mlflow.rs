@@ -180,6 +180,17 @@ fn param<'a>(run: &'a Value, key: &str) -> Option<&'a str> {
 
 /// A 2x2 CNN sweep file `dir/{name}.toml` that trains in about a second per trial.
 pub fn sweep(dir: &Path, name: &str, repeats: usize) -> PathBuf {
+    sized_sweep(dir, name, repeats, 300, 2)
+}
+
+/// [`sweep`] with `train_limit` training images and `epochs` epochs.
+pub fn sized_sweep(
+    dir: &Path,
+    name: &str,
+    repeats: usize,
+    train_limit: usize,
+    epochs: usize,
+) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
         &path,
@@ -190,12 +201,12 @@ hypothesis = "BatchNorm lets the network tolerate more dropout."
 repeats = {repeats}
 [dataset]
 name = "fashion-mnist"
-train_limit = 300
+train_limit = {train_limit}
 val_limit = 100
 [base.model]
 channels = [4, 8]
 [base.train]
-epochs = 2
+epochs = {epochs}
 [[axes]]
 path = "model.dropout"
 values = [0.0, 0.5]

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{BIN, native, records, scratch};
-use crate::mlflow::{Server, free_port, runs, tag};
+use crate::common::{BIN, doc_block, native, records, scratch};
+use crate::mlflow::{Server, free_port, runs, sized_sweep, tag};
 
 /// munged, slurmctld and slurmd, configured in and logging to one
 /// directory; stopped by PID on drop.
@@ -150,17 +150,6 @@ fn program(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed (run `make setup`)"))
 }
 
-/// The job-array script in docs/cluster.md: the first `bash` block after
-/// its "Slurm job array" heading.
-fn documented_script() -> String {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cluster.md"))
-        .unwrap();
-    let section = &doc[doc.find("## Slurm job array").expect("the Slurm section")..];
-    let start = section.find("```bash\n").expect("a bash block") + "```bash\n".len();
-    let end = start + section[start..].find("```").unwrap();
-    section[start..end].to_string()
-}
-
 #[test]
 fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_one_mlflow_parent() {
     let dir = scratch("slurm", "array");
@@ -169,32 +158,10 @@ fn the_documented_job_array_on_a_real_slurm_merges_to_the_unsharded_grid_with_on
     let work = dir.join("work");
     std::fs::create_dir_all(work.join("logs")).unwrap();
     let script = work.join("sweep.sh");
-    std::fs::write(&script, documented_script()).unwrap();
+    std::fs::write(&script, doc_block("## Slurm job array", "bash")).unwrap();
     // Trials of three epochs, long enough (a second or more an epoch with
     // eight trainings on two cores) to requeue one between epochs.
-    let file = work.join("slurm-2x2.toml");
-    std::fs::write(
-        &file,
-        r#"
-name = "slurm-2x2"
-repeats = 2
-[dataset]
-name = "fashion-mnist"
-train_limit = 3000
-val_limit = 200
-[base.model]
-channels = [4, 8]
-[base.train]
-epochs = 3
-[[axes]]
-path = "model.dropout"
-values = [0.0, 0.5]
-[[axes]]
-path = "model.norm"
-values = ["none", "batch"]
-"#,
-    )
-    .unwrap();
+    let file = sized_sweep(&work, "slurm-2x2", 2, 3000, 3);
 
     // As the doc says: submitted from the sweep's directory, four tasks of
     // one CPU each (so all four start at once), native-sweep on PATH.
