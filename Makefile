@@ -15,11 +15,12 @@ fmt:
 	@bash scripts/test.sh fmt
 
 ## The lints on their own, as separate `cargo clippy` runs (native with all
-## targets, and the app for wasm32).
+## targets, and the app and both training workers for wasm32).
 lint: fmt
 	@bash scripts/setup.sh serve
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p sweeplab-app -p sweeplab-worker --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p sweeplab-worker --features gpu --target wasm32-unknown-unknown -- -D warnings
 
 ## One half of `make test` each: the Rust tests (with a real MLflow server and
 ## Mesa's lavapipe), or the app's wasm build and the browser tests.
@@ -33,9 +34,10 @@ browser-test:
 serve: setup-serve
 	trunk serve
 
-## A static site in dist/ for any host and sub-path.
+## A static site in dist/ for any host and sub-path: release build, wasm-opt,
+## each file's gzipped size, and the download budget checked.
 dist: setup-serve
-	trunk build --release
+	@bash scripts/dist.sh
 
 ## Install what is missing (idempotent): `setup-serve` only what building and
 ## serving the app needs, `setup-tools` the test suite's tools as well, `setup`

@@ -94,3 +94,9 @@ pub fn open_html(html: &str) {
         let _ = window.open_with_url_and_target(&url, "_blank");
     }
 }
+
+/// `navigator.hardwareConcurrency`: the logical cores the browser reports
+/// (0 when it does not say).
+pub fn hardware_concurrency() -> u32 {
+    web_sys::window().map_or(0, |w| w.navigator().hardware_concurrency() as u32)
+}

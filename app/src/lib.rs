@@ -5,13 +5,14 @@
 //! links no training code: it draws forms, tables and plots.
 //!
 //! The page is for `wasm32-unknown-unknown`; on other targets the crate
-//! holds only its pure logic ([`form`]), which its tests check natively.
+//! holds only its pure logic ([`form`], [`schedule`]), which its tests check natively.
 
 #![warn(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 pub mod form;
+pub mod schedule;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
 #[cfg(target_arch = "wasm32")]

@@ -12,8 +12,24 @@ use sweeplab_core::data::ProvidedFile;
 
 use sweeplab_core::protocol::{FromWorker, ToWorker};
 
-/// Script Trunk writes for the worker binary (see `index.html`).
-const WORKER_SCRIPT: &str = "./worker_loader.js";
+/// Which training worker: index.html links two builds of sweeplab-worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerKind {
+    /// Burn's flex backend only (the small download).
+    Cpu,
+    /// WebGPU, with the CPU as its fallback.
+    Gpu,
+}
+
+impl WorkerKind {
+    /// The script Trunk writes for this worker's binary.
+    fn script(self) -> &'static str {
+        match self {
+            Self::Cpu => "./cpu_worker_loader.js",
+            Self::Gpu => "./gpu_worker_loader.js",
+        }
+    }
+}
 
 /// A message held until the worker has loaded.
 type Held = (Array, Array);
@@ -29,10 +45,13 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Start the worker; `on_report` gets every report it sends.
-    pub fn spawn(on_report: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
+    /// Start a worker of `kind`; `on_report` gets every report it sends.
+    pub fn spawn(
+        kind: WorkerKind,
+        on_report: impl Fn(FromWorker) + 'static,
+    ) -> Result<Self, String> {
         let options = WorkerOptions::new();
-        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+        let worker = Worker::new_with_options(kind.script(), &options)
             .map_err(|e| format!("cannot start the training worker: {e:?}"))?;
         let report = Rc::new(on_report);
         let held: Rc<RefCell<Option<Vec<Held>>>> = Rc::new(RefCell::new(Some(Vec::new())));

@@ -19,6 +19,8 @@ pub mod record;
 pub mod report;
 pub mod spec;
 pub mod sweep;
+#[cfg(target_arch = "wasm32")]
+pub mod webgpu;
 
 pub use digest::sha256_hex;
 

@@ -22,6 +22,53 @@ pub enum BackendChoice {
     Cpu,
 }
 
+/// What a browser offers for WebGPU (read by `webgpu::adapter` in wasm).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Adapter {
+    /// A hardware adapter, by its description.
+    Hardware(String),
+    /// A software (fallback) adapter such as SwiftShader, by its description.
+    Software(String),
+    /// No adapter, and why.
+    Missing(String),
+}
+
+/// Where a sweep trains, and so which training worker the page starts: the
+/// WebGPU worker (which carries Burn's wgpu backend) or the CPU worker
+/// (flex only, a sixth of the download).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// On WebGPU, on this adapter.
+    Gpu {
+        /// The adapter's description.
+        adapter: String,
+    },
+    /// On the CPU, with why WebGPU is not used when it was an option.
+    Cpu {
+        /// Why not WebGPU (None when the user chose the CPU).
+        reason: Option<String>,
+    },
+}
+
+/// The rule for [`BackendChoice`]: `Auto` trains on WebGPU only on a
+/// hardware adapter (on a software one the CPU backend is faster), `Gpu` on
+/// any adapter, `Cpu` never; with no adapter, the CPU.
+pub fn placement(choice: BackendChoice, adapter: &Adapter) -> Placement {
+    let cpu = |reason: String| Placement::Cpu {
+        reason: Some(reason),
+    };
+    match (choice, adapter) {
+        (BackendChoice::Cpu, _) => Placement::Cpu { reason: None },
+        (_, Adapter::Missing(why)) => cpu(why.clone()),
+        (BackendChoice::Auto, Adapter::Software(name)) => cpu(format!(
+            "the WebGPU adapter is a software one ({name}): the CPU backend is faster; choose \"WebGPU, any adapter\" to use it anyway"
+        )),
+        (_, Adapter::Hardware(name) | Adapter::Software(name)) => Placement::Gpu {
+            adapter: name.clone(),
+        },
+    }
+}
+
 /// A command from the page. Every command names the sweep it is about:
 /// the worker trains one sweep at a time and ignores controls meant for
 /// another.
@@ -141,4 +188,63 @@ pub enum SweepReport {
         /// One line naming what and why.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hardware() -> Adapter {
+        Adapter::Hardware("Apple M2".into())
+    }
+    fn software() -> Adapter {
+        Adapter::Software("SwiftShader (software)".into())
+    }
+    fn missing() -> Adapter {
+        Adapter::Missing("this browser has no WebGPU".into())
+    }
+
+    #[test]
+    fn auto_trains_on_webgpu_only_on_a_hardware_adapter() {
+        assert_eq!(
+            placement(BackendChoice::Auto, &hardware()),
+            Placement::Gpu {
+                adapter: "Apple M2".into()
+            }
+        );
+        let Placement::Cpu { reason: Some(why) } = placement(BackendChoice::Auto, &software())
+        else {
+            panic!("auto on a software adapter must train on the CPU, with a reason");
+        };
+        assert!(
+            why.contains("software") && why.contains("SwiftShader"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn gpu_takes_any_adapter_and_cpu_never_does() {
+        for adapter in [hardware(), software()] {
+            assert!(matches!(
+                placement(BackendChoice::Gpu, &adapter),
+                Placement::Gpu { .. }
+            ));
+            assert_eq!(
+                placement(BackendChoice::Cpu, &adapter),
+                Placement::Cpu { reason: None }
+            );
+        }
+    }
+
+    #[test]
+    fn without_an_adapter_every_choice_trains_on_the_cpu_and_says_why() {
+        for choice in [BackendChoice::Auto, BackendChoice::Gpu] {
+            assert_eq!(
+                placement(choice, &missing()),
+                Placement::Cpu {
+                    reason: Some("this browser has no WebGPU".into())
+                }
+            );
+        }
+    }
 }

@@ -30,10 +30,29 @@ function assertHeatmapMatches(cells, jsonl, expectCells) {
 // into wasm re-ran CubeCL's thousands of static constructors: most of a
 // WebGPU training step's host time (BENCHMARKS.md). The dev build keeps
 // function names, which is what this reads.
-test('the training worker runs its static constructors once, not on every call from JavaScript', () => {
-  const names = fs.readFileSync(path.join(dist, 'worker_bg.wasm')).toString('latin1');
-  assert.ok(names.includes('__wasm_call_ctors'), 'worker_bg.wasm: has no function names to check');
-  assert.ok(!names.includes('.command_export'), 'worker_bg.wasm: wasm-ld wrapped its exports in __wasm_call_ctors');
+test('the training workers run their static constructors once, not on every call from JavaScript', () => {
+  for (const worker of ['cpu_worker_bg.wasm', 'gpu_worker_bg.wasm']) {
+    const names = fs.readFileSync(path.join(dist, worker)).toString('latin1');
+    assert.ok(names.includes('__wasm_call_ctors'), `${worker}: has no function names to check`);
+    assert.ok(!names.includes('.command_export'), `${worker}: wasm-ld wrapped its exports in __wasm_call_ctors`);
+  }
+});
+
+// The CPU worker is what most sweeps fetch: Burn's flex backend without
+// CubeCL or wgpu; the WebGPU worker carries them.
+test('the CPU worker links no WebGPU stack, the WebGPU worker does', () => {
+  const cpu = fs.readFileSync(path.join(dist, 'cpu_worker_bg.wasm')).toString('latin1');
+  const gpu = fs.readFileSync(path.join(dist, 'gpu_worker_bg.wasm')).toString('latin1');
+  for (const crate of ['burn_flex', 'sweeplab_train']) {
+    assert.ok(cpu.includes(crate), `cpu_worker_bg.wasm lacks ${crate}`);
+    assert.ok(gpu.includes(crate), `gpu_worker_bg.wasm lacks ${crate}`);
+  }
+  for (const crate of ['cubecl_core', 'wgpu_core', 'burn_cubecl', 'burn_wgpu', 'burn_fusion']) {
+    assert.ok(!cpu.includes(crate), `cpu_worker_bg.wasm links ${crate}`);
+  }
+  for (const crate of ['cubecl_core', 'burn_cubecl', 'burn_fusion']) {
+    assert.ok(gpu.includes(crate), `gpu_worker_bg.wasm lacks ${crate}`);
+  }
 });
 
 // The page draws forms, tables and plots: no deep-learning framework, no
@@ -66,7 +85,10 @@ test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', a
     assert.ok(!requests.some((u) => /worker/.test(u)), 'the worker was fetched before a sweep trained');
     await page.click('#start');
     await waitFinished(page, 4, 4);
-    assert.ok(requests.some((u) => /worker_loader\.js$/.test(u)), `worker not fetched: ${requests}`);
+    // Auto on a software adapter trains on the CPU: the WebGPU worker (and
+    // its download) is never fetched.
+    assert.ok(requests.some((u) => /cpu_worker_loader\.js$/.test(u)), `CPU worker not fetched: ${requests}`);
+    assert.ok(!requests.some((u) => /gpu_worker/.test(u)), `WebGPU worker fetched for a CPU sweep: ${requests}`);
     assert.match(await page.textContent('#backend-badge'), /^CPU/);
     assert.match(await page.textContent('#fallback-reason'), /software/);
     const cpuAccuracy = meanAccuracy(await downloadText(page, '#export-jsonl'));
@@ -77,6 +99,7 @@ test('a 2x2 sweep trains on WebGPU and its heatmap matches the trial records', a
     await page.click('#start');
     await page.waitForFunction(() => /WebGPU/.test(document.querySelector('#backend-badge')?.textContent || ''), null, { timeout: 180_000 });
     await waitFinished(page, 4, 4);
+    assert.ok(requests.some((u) => /gpu_worker_loader\.js$/.test(u)), `WebGPU worker not fetched: ${requests}`);
     const badge = await page.textContent('#backend-badge');
     assert.match(badge, /WebGPU/, badge);
     const cells = await heatmapCells(page);
@@ -121,16 +144,23 @@ test('without WebGPU the sweep falls back to the CPU and completes', async () =>
   }
 });
 
-test('reloading mid-sweep keeps finished trials and resume completes the grid without re-running them', async () => {
+test('reloading while two workers are mid-trial keeps finished trials once and resume completes the grid', async () => {
   const browser = await launch({ webgpu: false });
   try {
     let { page, errors } = await openApp(browser.context, server.url);
+    // Two CPU workers, whatever this machine's core count (the setting).
+    await page.fill('#cpu-workers', '2');
+    await page.dispatchEvent('#cpu-workers', 'change');
     // A CNN on 2,000 images: slow enough (seconds per trial) to reload mid-sweep.
     await fillSmallSweep(page, { name: 'reload-me', repeats: 3, template: 'cnn', train: 2000, val: 200 });
     await page.click('#start');
+    await page.waitForSelector('#workers:has-text("2 workers")');
+    // Both workers train at once: two trials in flight, two worker threads.
+    await page.waitForFunction(() => (document.querySelector('#progress')?.dataset.training || '').split(',').filter(Boolean).length === 2, null, { timeout: 300_000, polling: 100 });
+    assert.equal(page.workers().length, 2, 'two training workers');
     await page.waitForFunction(() => {
       const m = (document.querySelector('#trial-count')?.textContent || '').match(/^(\d+) of 12/);
-      return m && Number(m[1]) >= 2;
+      return m && Number(m[1]) >= 3;
     }, null, { timeout: 600_000, polling: 100 });
     assert.deepEqual(errors, []);
     await page.reload({ waitUntil: 'commit' });

@@ -1,19 +1,17 @@
-//! Which device the worker trains on: WebGPU when the browser offers a
-//! usable adapter (and the sweep asked for it), else Burn's CPU backend;
-//! each kept for later sweeps, and WebGPU given up for good once it reports
-//! an error.
+//! Which device the worker trains on: in the WebGPU worker (feature `gpu`)
+//! WebGPU when the browser offers a usable adapter (and the sweep asked for
+//! it), else Burn's CPU backend; in the CPU worker always the CPU. Each is
+//! kept for later sweeps, and WebGPU given up for good once it reports an
+//! error.
 
 use std::cell::RefCell;
 
 use burn::prelude::Device;
-use js_sys::Reflect;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use sweeplab_core::protocol::BackendChoice;
+#[cfg(feature = "gpu")]
+use sweeplab_core::protocol::{Placement, placement};
 use sweeplab_core::record::Backend;
-
-use crate::runner::scope;
 
 /// A device the worker trained on before, kept for the next sweep.
 #[derive(Clone)]
@@ -59,59 +57,9 @@ pub fn give_up_gpu(reason: &str) {
     });
 }
 
-/// WebGPU's adapter description and whether it is a software (fallback)
-/// adapter, or why there is none.
-async fn webgpu_adapter() -> Result<(String, bool), String> {
-    let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|_| "no navigator")?;
-    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
-    }
-    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
-        .map_err(|_| "navigator.gpu.requestAdapter is missing")?
-        .unchecked_into();
-    let promise: js_sys::Promise = request
-        .call0(&gpu)
-        .map_err(|e| format!("requestAdapter failed: {e:?}"))?
-        .unchecked_into();
-    let adapter = JsFuture::from(promise)
-        .await
-        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
-    if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU offers no adapter on this machine".into());
-    }
-    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |name: &str| {
-        Reflect::get(&info, &name.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .filter(|s| !s.is_empty())
-    };
-    let fallback = Reflect::get(&info, &"isFallbackAdapter".into())
-        .ok()
-        .and_then(|v| v.as_bool())
-        .or_else(|| {
-            Reflect::get(&adapter, &"isFallbackAdapter".into())
-                .ok()
-                .and_then(|v| v.as_bool())
-        })
-        .unwrap_or(false);
-    let mut name = [field("description"), field("architecture"), field("vendor")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if name.is_empty() {
-        name = "WebGPU adapter".into();
-    }
-    if fallback {
-        name.push_str(" (software)");
-    }
-    Ok((name, fallback))
-}
-
-/// The device for `choice`: WebGPU when asked for and usable, else the CPU,
-/// with the reason WebGPU was not used. Kept for the next sweep.
+/// The device for `choice`: WebGPU when asked for, built in and usable,
+/// else the CPU, with the reason WebGPU was not used. Kept for the next
+/// sweep.
 pub async fn device(choice: BackendChoice) -> Ready {
     let cached = DEVICES.with_borrow(|s| match choice {
         BackendChoice::Auto | BackendChoice::Gpu => s.gpu.clone(),
@@ -122,38 +70,11 @@ pub async fn device(choice: BackendChoice) -> Ready {
     }
     let mut fallback_reason = DEVICES.with_borrow(|s| s.gpu_broken.clone());
     if choice != BackendChoice::Cpu && fallback_reason.is_none() {
-        match webgpu_adapter().await {
-            Ok((adapter, true)) if choice == BackendChoice::Auto => {
-                fallback_reason = Some(format!(
-                    "the WebGPU adapter is a software one ({adapter}): the CPU backend is faster; choose \"WebGPU, any adapter\" to use it anyway"
-                ))
+        match gpu_device(choice).await {
+            Ok(ready) => {
+                DEVICES.with_borrow_mut(|s| s.gpu = Some(ready.clone()));
+                return ready;
             }
-            Ok((adapter, _)) => match Device::wgpu_options().init_with_setup_async().await {
-                Ok((device, setup)) => {
-                    // CubeCL's handler panics on any uncaptured WebGPU error
-                    // (an invalid shader, say). Keep the first one instead:
-                    // the sweep re-runs that trial on the CPU and carries on
-                    // there (run_sweep), so no wrong number is recorded.
-                    setup.device.on_uncaptured_error(std::sync::Arc::new(
-                        |error: burn::tensor::wgpu::wgpu::Error| {
-                            let line = error.to_string().lines().next().unwrap_or("").to_string();
-                            web_sys::console::warn_1(&format!("WebGPU: {error}").into());
-                            if let Ok(mut slot) = GPU_ERROR.lock() {
-                                slot.get_or_insert(line);
-                            }
-                        },
-                    ));
-                    let ready = Ready {
-                        device,
-                        backend: Backend::Wgpu,
-                        adapter,
-                        fallback_reason: None,
-                    };
-                    DEVICES.with_borrow_mut(|s| s.gpu = Some(ready.clone()));
-                    return ready;
-                }
-                Err(e) => fallback_reason = Some(format!("WebGPU did not start: {e}")),
-            },
             Err(reason) => fallback_reason = Some(reason),
         }
     }
@@ -169,4 +90,43 @@ pub async fn device(choice: BackendChoice) -> Ready {
         fallback_reason,
         ..ready
     }
+}
+
+/// WebGPU on the adapter [`placement`] allows for `choice`, or why not.
+#[cfg(feature = "gpu")]
+async fn gpu_device(choice: BackendChoice) -> Result<Ready, String> {
+    let adapter = match placement(choice, &sweeplab_core::webgpu::adapter().await) {
+        Placement::Gpu { adapter } => adapter,
+        Placement::Cpu { reason } => return Err(reason.unwrap_or_default()),
+    };
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| format!("WebGPU did not start: {e}"))?;
+    // CubeCL's handler panics on any uncaptured WebGPU error (an invalid
+    // shader, say). Keep the first one instead: the sweep re-runs that trial
+    // on the CPU and carries on there (runner::run_sweep), so no wrong number
+    // is recorded.
+    setup.device.on_uncaptured_error(std::sync::Arc::new(
+        |error: burn::tensor::wgpu::wgpu::Error| {
+            let line = error.to_string().lines().next().unwrap_or("").to_string();
+            web_sys::console::warn_1(&format!("WebGPU: {error}").into());
+            if let Ok(mut slot) = GPU_ERROR.lock() {
+                slot.get_or_insert(line);
+            }
+        },
+    ));
+    Ok(Ready {
+        device,
+        backend: Backend::Wgpu,
+        adapter,
+        fallback_reason: None,
+    })
+}
+
+/// This worker is the CPU one: it has no WebGPU backend (the page starts the
+/// WebGPU worker for sweeps that train there).
+#[cfg(not(feature = "gpu"))]
+async fn gpu_device(_choice: BackendChoice) -> Result<Ready, String> {
+    Err("this is the CPU training worker (the WebGPU one trains on WebGPU)".into())
 }

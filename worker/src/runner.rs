@@ -5,6 +5,7 @@
 //! dedicated Web Worker so the page never freezes.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -14,7 +15,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use sweeplab_core::data::{ProvidedFile, Splits, from_provided, prepare};
 use sweeplab_core::record::{Backend, TrialRecord, TrialStatus};
 use sweeplab_core::spec::{DatasetName, SweepSpec};
-use sweeplab_core::sweep::{Trial, expand};
+use sweeplab_core::sweep::{Trial, expand, sweep_id};
 use sweeplab_train::{CancelToken, RunContext, run_trial};
 
 use sweeplab_core::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
@@ -31,8 +32,16 @@ struct State {
     cancel: CancelToken,
 }
 
+/// The prepared data of the last sweep this worker trained.
+struct KeptData {
+    sweep_key: String,
+    sweep_id: String,
+    splits: Rc<Splits>,
+}
+
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
+    static DATA: RefCell<Option<KeptData>> = const { RefCell::new(None) };
 }
 
 /// The worker's global scope.
@@ -154,27 +163,14 @@ async fn run_sweep(
 ) {
     let mut ready = device::device(choice).await;
     announce(reporter, &ready);
-    let files = if files.is_empty() && sweep.dataset.name == DatasetName::FashionMnist {
-        match crate::subset::fetch().await {
-            Ok(files) => files,
-            Err(message) => {
-                reporter.send(SweepReport::Error { message });
-                return;
-            }
-        }
-    } else {
-        files
-    };
-    let data = match from_provided(&sweep.dataset, &files) {
-        Ok(raw) => prepare(raw, &sweep.dataset),
-        Err(e) => {
-            reporter.send(SweepReport::Error {
-                message: e.to_string(),
-            });
+    let data = match sweep_data(reporter, &sweep, files).await {
+        Ok(data) => data,
+        Err(message) => {
+            DATA.with_borrow_mut(|d| *d = None);
+            reporter.send(SweepReport::Error { message });
             return;
         }
     };
-    drop(files);
     let trials = expand(&sweep);
     let cancel = STATE.with_borrow(|s| s.cancel.clone());
     for index in indices {
@@ -217,6 +213,44 @@ async fn run_sweep(
         });
     }
     reporter.send(SweepReport::Finished);
+}
+
+/// The data of `sweep`: kept from this worker's last start when that was
+/// the same sweep (the page sends a sweep's files to each worker once and
+/// then one trial at a time), else read from `files` (or, for
+/// Fashion-MNIST without files, the embedded subset) and kept.
+async fn sweep_data(
+    reporter: &Reporter,
+    sweep: &SweepSpec,
+    files: Vec<ProvidedFile>,
+) -> Result<Rc<Splits>, String> {
+    let id = sweep_id(sweep);
+    let kept = DATA.with_borrow(|d| {
+        d.as_ref()
+            .filter(|k| k.sweep_key == reporter.sweep_key && k.sweep_id == id)
+            .map(|k| k.splits.clone())
+    });
+    if let Some(splits) = kept
+        && files.is_empty()
+    {
+        return Ok(splits);
+    }
+    let files = if files.is_empty() && sweep.dataset.name == DatasetName::FashionMnist {
+        crate::subset::fetch().await?
+    } else {
+        files
+    };
+    let raw = from_provided(&sweep.dataset, &files).map_err(|e| e.to_string())?;
+    drop(files);
+    let splits = Rc::new(prepare(raw, &sweep.dataset));
+    DATA.with_borrow_mut(|d| {
+        *d = Some(KeptData {
+            sweep_key: reporter.sweep_key.clone(),
+            sweep_id: id,
+            splits: splits.clone(),
+        })
+    });
+    Ok(splits)
 }
 
 /// Tells the page which device trains, and why not the GPU if it was asked for.

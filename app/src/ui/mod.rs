@@ -10,9 +10,10 @@ mod sweep_page;
 
 use leptos::prelude::*;
 
+use crate::browser::set_setting;
 use import::ImportButton;
 use new_sweep::NewSweep;
-use state::AppState;
+use state::{AppState, CPU_WORKERS_KEY};
 use sweep_page::SweepPage;
 use sweeplab_core::protocol::BackendChoice;
 use sweeplab_core::record::Backend;
@@ -48,6 +49,18 @@ pub fn App() -> impl IntoView {
                     <option value="gpu">"WebGPU, any adapter"</option>
                     <option value="cpu">"CPU"</option>
                 </select>
+            </label>
+            <label class="muted inline" title="CPU sweeps train this many trials at once, one per worker; the default is one per core but one">"CPU workers "
+                <input id="cpu-workers" type="number" min="1" max="64" step="1" class="narrow"
+                    prop:value=move || state.cpu_workers.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).trim().parse::<usize>() && (1..=64).contains(&n) {
+                            set_setting(CPU_WORKERS_KEY, &n.to_string());
+                            state.cpu_workers.set(n);
+                        } else {
+                            state.notice.set(Some("CPU workers: expected a whole number from 1 to 64".into()));
+                        }
+                    } />
             </label>
             {move || state.live.with(|l| l.fallback_reason.clone()).map(|r| view! { <span class="muted small" id="fallback-reason">{r}</span> })}
             <ImportButton state />

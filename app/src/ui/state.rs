@@ -8,15 +8,22 @@ use idb::Database;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use std::collections::BTreeMap;
+
+use sweeplab_core::data::ProvidedFile;
 use sweeplab_core::progress::BatchProgress;
+use sweeplab_core::protocol::{
+    Adapter, BackendChoice, FromWorker, Placement, SweepReport, ToWorker, placement,
+};
 use sweeplab_core::record::{Backend, TrialRecord};
+use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
 
-use crate::browser::{set_setting, setting};
+use crate::browser::{hardware_concurrency, set_setting, setting};
+use crate::schedule::{Schedule, WorkerId, default_cpu_workers, worker_count};
 use crate::store::{self, StoredEpoch};
 use crate::sweep_entry::SweepEntry;
-use crate::worker_host::Trainer;
-use sweeplab_core::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
+use crate::worker_host::{Trainer, WorkerKind};
 
 impl RunStatus {
     /// Whether the worker is (or is about to be) training.
@@ -64,26 +71,57 @@ pub struct Live {
     pub done: usize,
     /// When the run started (ms).
     pub started_ms: f64,
-    /// The trial training now and its progress.
-    pub current: Option<(usize, BatchProgress)>,
-    /// Loss trace of the current trial: (epochs done, loss).
-    pub trace: Vec<(f64, f64)>,
+    /// How many workers train the run.
+    pub workers: usize,
+    /// The trials training now (one per busy worker), with their progress.
+    pub current: BTreeMap<usize, BatchProgress>,
+    /// Loss traces of the trials training now: (epochs done, loss).
+    pub traces: BTreeMap<usize, Vec<(f64, f64)>>,
     /// The last error, one line.
     pub error: Option<String>,
 }
 
 impl Live {
-    /// Seconds left, from the speed so far (None before any progress).
+    /// The trial whose loss the page draws: the first of those training now.
+    pub fn followed(&self) -> Option<Followed> {
+        let (&index, &progress) = self.current.first_key_value()?;
+        Some(Followed {
+            index,
+            progress,
+            trace: self.traces.get(&index).cloned().unwrap_or_default(),
+            beside: self.current.len() - 1,
+        })
+    }
+
+    /// Seconds left, from the speed so far over all workers (None before any
+    /// progress).
     pub fn eta_seconds(&self) -> Option<f64> {
         let elapsed = (js_sys::Date::now() - self.started_ms) / 1000.0;
-        let partial = self.current.map_or(0.0, |(_, p)| {
-            ((p.epoch - 1) as f64 + p.batch as f64 / p.batches.max(1) as f64)
-                / p.epochs.max(1) as f64
-        });
+        let partial: f64 = self
+            .current
+            .values()
+            .map(|p| {
+                ((p.epoch - 1) as f64 + p.batch as f64 / p.batches.max(1) as f64)
+                    / p.epochs.max(1) as f64
+            })
+            .sum();
         let progress = self.done as f64 + partial;
         (progress > 0.05 && elapsed > 1.0)
             .then(|| elapsed / progress * (self.requested as f64 - progress).max(0.0))
     }
+}
+
+/// The trial the page draws the loss of, while trials train.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Followed {
+    /// Its index in the sweep's order.
+    pub index: usize,
+    /// Where it is.
+    pub progress: BatchProgress,
+    /// Its loss so far: (epochs done, loss).
+    pub trace: Vec<(f64, f64)>,
+    /// How many other trials train beside it.
+    pub beside: usize,
 }
 
 /// Everything the components share.
@@ -108,11 +146,54 @@ pub struct AppState {
     /// Sweeps whose Start was pressed while another ran, in order, with
     /// the backend chosen then: each starts when the one before it ends.
     pub queue: RwSignal<Vec<(String, BackendChoice)>>,
+    /// How many CPU workers train a sweep's trials at once.
+    pub cpu_workers: RwSignal<usize>,
+}
+
+/// Local-storage key of the CPU workers setting.
+pub const CPU_WORKERS_KEY: &str = "sweeplab.cpu_workers";
+
+/// The training workers the page has started (all of one kind) and the run
+/// they train.
+#[derive(Default)]
+struct Pool {
+    kind: Option<WorkerKind>,
+    workers: Vec<Slot>,
+    run: Option<Run>,
+}
+
+/// One training worker.
+struct Slot {
+    trainer: Trainer,
+    /// The sweep whose data files the worker holds (sent once per sweep).
+    data_for: Option<String>,
+}
+
+/// The run the workers train: what each Start carries, and who trains what.
+struct Run {
+    key: String,
+    spec: SweepSpec,
+    /// Sent to the workers: the page has placed the run already.
+    backend: BackendChoice,
+    files: Vec<ProvidedFile>,
+    schedule: Schedule,
+    /// Why the run stopped, when an error stopped it.
+    error: Option<String>,
+}
+
+/// How a worker's part of a run ended.
+enum Ended {
+    /// Its trial ran (recorded).
+    Finished,
+    /// It was cancelled.
+    Cancelled,
+    /// An error stopped it: the run stops.
+    Failed(String),
 }
 
 thread_local! {
     static DB: RefCell<Option<Rc<Database>>> = const { RefCell::new(None) };
-    static TRAINER: RefCell<Option<Trainer>> = const { RefCell::new(None) };
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
 }
 
 /// The open database (after [`AppState::load`]).
@@ -138,6 +219,12 @@ impl AppState {
             loaded: RwSignal::new(false),
             backend_pref: RwSignal::new(BackendChoice::Auto),
             queue: RwSignal::new(Vec::new()),
+            cpu_workers: RwSignal::new(
+                setting(CPU_WORKERS_KEY)
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n >= 1)
+                    .unwrap_or_else(|| default_cpu_workers(hardware_concurrency())),
+            ),
         }
     }
 
@@ -257,25 +344,133 @@ impl AppState {
                 Ok(files) => files,
                 Err(e) => return stop(e),
             };
-            self.live.update(|l| l.requested = todo.len());
-            let command = ToWorker::Start {
-                sweep_key: key.clone(),
-                sweep: Box::new(entry.spec.clone()),
-                trials: todo,
-                backend,
-                files: files.iter().map(|f| f.name.clone()).collect(),
-            };
-            let spawned = TRAINER.with_borrow_mut(|slot| {
-                if slot.is_none() {
-                    *slot = Some(Trainer::spawn(move |report| self.on_report(report))?);
+            let (kind, backend, workers, reason) = match choice_placement(backend).await {
+                Placement::Gpu { .. } => (WorkerKind::Gpu, BackendChoice::Gpu, 1, None),
+                Placement::Cpu { reason } => {
+                    let n = worker_count(self.cpu_workers.get_untracked(), false, todo.len());
+                    (WorkerKind::Cpu, BackendChoice::Cpu, n, reason)
                 }
-                slot.as_ref().expect("just set").send(&command, &files);
+            };
+            self.live.update(|l| {
+                l.requested = todo.len();
+                l.workers = workers;
+                l.fallback_reason = reason;
+            });
+            let run = Run {
+                key: key.clone(),
+                spec: entry.spec.clone(),
+                backend,
+                files,
+                schedule: Schedule::new(todo, workers),
+                error: None,
+            };
+            let started = POOL.with_borrow_mut(|pool| {
+                if pool.kind != Some(kind) {
+                    pool.workers.clear();
+                    pool.kind = Some(kind);
+                }
+                while pool.workers.len() < workers {
+                    let id = pool.workers.len();
+                    let trainer = Trainer::spawn(kind, move |report| self.on_report(id, report))?;
+                    pool.workers.push(Slot {
+                        trainer,
+                        data_for: None,
+                    });
+                }
+                pool.run = Some(run);
                 Ok::<(), String>(())
             });
-            if let Err(e) = spawned {
-                stop(e);
+            match started {
+                Ok(()) => self.hand_out(),
+                Err(e) => {
+                    POOL.with_borrow_mut(|p| p.run = None);
+                    stop(e)
+                }
             }
         });
+    }
+
+    /// Give every idle worker of the run its next trial.
+    fn hand_out(self) {
+        POOL.with_borrow_mut(|pool| {
+            let Pool { workers, run, .. } = pool;
+            let Some(run) = run else { return };
+            for (w, slot) in workers.iter_mut().enumerate().take(run.schedule.workers()) {
+                let Some(trial) = run.schedule.next_for(w) else {
+                    continue;
+                };
+                // The data files go to each worker once per sweep; it keeps
+                // the prepared data for the trials that follow.
+                let files: &[ProvidedFile] = if slot.data_for.as_deref() == Some(run.key.as_str()) {
+                    &[]
+                } else {
+                    &run.files
+                };
+                slot.data_for = Some(run.key.clone());
+                let command = ToWorker::Start {
+                    sweep_key: run.key.clone(),
+                    sweep: Box::new(run.spec.clone()),
+                    trials: vec![trial],
+                    backend: run.backend,
+                    files: files.iter().map(|f| f.name.clone()).collect(),
+                };
+                slot.trainer.send(&command, files);
+            }
+        });
+    }
+
+    /// Worker `w`'s part of sweep `key`'s run ended: hand it the next trial,
+    /// or, when the run is over, say how it ended and start the next queued
+    /// sweep.
+    fn worker_ended(self, w: WorkerId, key: &str, how: Ended) {
+        let over = POOL.with_borrow_mut(|pool| {
+            let run = pool.run.as_mut().filter(|r| r.key == key)?;
+            run.schedule.ended(w);
+            if let Ended::Failed(message) = &how {
+                if run.error.is_none() {
+                    run.error = Some(message.clone());
+                }
+                if let Some(slot) = pool.workers.get_mut(w) {
+                    // It may not hold the data it was sent.
+                    slot.data_for = None;
+                }
+                for other in run.schedule.stop() {
+                    if let Some(slot) = pool.workers.get(other) {
+                        slot.trainer.send(
+                            &ToWorker::Cancel {
+                                sweep_key: key.to_string(),
+                            },
+                            &[],
+                        );
+                    }
+                }
+            }
+            let run = pool.run.as_ref()?;
+            if !run.schedule.is_over() {
+                return Some(None);
+            }
+            let status = match (&run.error, run.schedule.is_stopped(), &how) {
+                (Some(_), _, _) => RunStatus::Failed,
+                (None, true, _) | (None, false, Ended::Cancelled) => RunStatus::Cancelled,
+                _ => RunStatus::Finished,
+            };
+            Some(Some((status, pool.run.take()?.error)))
+        });
+        match over {
+            None => {}
+            Some(None) => self.hand_out(),
+            Some(Some((status, error))) => {
+                self.live.update(|l| {
+                    if l.sweep_key.as_deref() == Some(key) {
+                        l.status = status;
+                        l.error = error;
+                        l.current.clear();
+                        l.traces.clear();
+                    }
+                });
+                self.run_next();
+            }
+        }
     }
 
     /// Start the first queued sweep, if any.
@@ -310,32 +505,76 @@ impl AppState {
         self.backend_pref.get_untracked()
     }
 
-    /// Hold sweep `key` before its next batch.
+    /// Hold sweep `key`: each worker before its next batch, and no new
+    /// trial handed out.
     pub fn pause(self, key: String) {
-        self.send(&ToWorker::Pause { sweep_key: key });
+        let idle = self.tell_busy(
+            &key,
+            |run| run.schedule.pause(),
+            ToWorker::Pause {
+                sweep_key: key.clone(),
+            },
+        );
+        if idle {
+            self.live.update(|l| l.status = RunStatus::Paused);
+        }
     }
 
     /// Continue sweep `key` after a pause.
     pub fn resume(self, key: String) {
-        self.send(&ToWorker::Resume { sweep_key: key });
+        self.tell_busy(
+            &key,
+            |run| run.schedule.resume(),
+            ToWorker::Resume {
+                sweep_key: key.clone(),
+            },
+        );
+        self.live.update(|l| {
+            if l.status == RunStatus::Paused {
+                l.status = RunStatus::Running;
+            }
+        });
+        self.hand_out();
     }
 
-    /// Stop sweep `key`: the worker drops its running trial, or, if it only
-    /// waits in the queue, it leaves the queue.
+    /// Stop sweep `key`: its workers drop their running trials, or, if it
+    /// only waits in the queue, it leaves the queue.
     pub fn cancel(self, key: String) {
         if self.is_queued_untracked(&key) {
             self.queue.update(|q| q.retain(|(k, _)| *k != key));
             return;
         }
-        self.send(&ToWorker::Cancel { sweep_key: key });
+        let idle = self.tell_busy(
+            &key,
+            |run| {
+                run.schedule.stop();
+            },
+            ToWorker::Cancel {
+                sweep_key: key.clone(),
+            },
+        );
+        if idle {
+            // No worker was training (paused between trials): over now.
+            self.worker_ended(usize::MAX, &key, Ended::Cancelled);
+        }
     }
 
-    fn send(self, command: &ToWorker) {
-        TRAINER.with_borrow(|t| {
-            if let Some(t) = t {
-                t.send(command, &[]);
+    /// Apply `change` to sweep `key`'s run and send `command` to its busy
+    /// workers; whether none was busy.
+    fn tell_busy(self, key: &str, change: impl FnOnce(&mut Run), command: ToWorker) -> bool {
+        POOL.with_borrow_mut(|pool| {
+            let Some(run) = pool.run.as_mut().filter(|r| r.key == key) else {
+                return false;
+            };
+            change(run);
+            let busy = run.schedule.busy();
+            for w in &busy {
+                if let Some(slot) = pool.workers.get(*w) {
+                    slot.trainer.send(&command, &[]);
+                }
             }
-        });
+            busy.is_empty()
+        })
     }
 
     /// Whether a run is in progress (tracked).
@@ -347,18 +586,20 @@ impl AppState {
         self.live.with_untracked(|l| l.status.is_busy())
     }
 
-    fn on_report(self, message: FromWorker) {
+    fn on_report(self, worker: WorkerId, message: FromWorker) {
         match message {
             FromWorker::Loaded => {}
             FromWorker::Error { message } => self.notice.set(Some(message)),
-            FromWorker::Sweep { sweep_key, report } => self.on_sweep_report(sweep_key, report),
+            FromWorker::Sweep { sweep_key, report } => {
+                self.on_sweep_report(worker, sweep_key, report)
+            }
         }
     }
 
     /// A report about sweep `key`: trials and epochs are filed under the
     /// sweep the worker names (never the one on screen or the latest one
     /// started), and only after checking that they are that sweep's.
-    fn on_sweep_report(self, key: String, report: SweepReport) {
+    fn on_sweep_report(self, worker: WorkerId, key: String, report: SweepReport) {
         let is_live = self
             .live
             .with_untracked(|l| l.sweep_key.as_deref() == Some(&key));
@@ -369,27 +610,36 @@ impl AppState {
             }
         };
         match report {
-            SweepReport::Refused { running } => {
-                live(&|l| {
-                    l.status = RunStatus::Failed;
-                    l.error = Some(format!(
-                        "not started: the training worker is still running sweep {running}"
-                    ));
-                });
-                self.run_next();
-            }
+            SweepReport::Refused { running } => self.worker_ended(
+                worker,
+                &key,
+                Ended::Failed(format!(
+                    "not started: a training worker is still running sweep {running}"
+                )),
+            ),
             SweepReport::Ready {
                 backend,
                 adapter,
                 fallback_reason,
             } => live(&|l| {
-                l.status = RunStatus::Running;
+                if l.status == RunStatus::Starting {
+                    l.status = RunStatus::Running;
+                }
                 l.backend = Some(backend);
                 l.adapter = adapter.clone();
-                l.fallback_reason = fallback_reason.clone();
+                // The page's own reason (why not the WebGPU worker) stays
+                // unless the worker has one of its own.
+                if fallback_reason.is_some() {
+                    l.fallback_reason = fallback_reason.clone();
+                }
             }),
-            SweepReport::TrialStarted { trial_id, .. } => {
-                live(&|l| l.trace.clear());
+            SweepReport::TrialStarted {
+                trial_index,
+                trial_id,
+            } => {
+                live(&|l| {
+                    l.traces.remove(&trial_index);
+                });
                 // Sent again when a trial is re-run on the CPU after a
                 // WebGPU error: its earlier epochs are not to be shown.
                 if showing {
@@ -401,10 +651,13 @@ impl AppState {
                 trial_index,
                 progress,
             } => live(&|l| {
-                l.current = Some((trial_index, progress));
+                l.current.insert(trial_index, progress);
                 let x = (progress.epoch - 1) as f64
                     + progress.batch as f64 / progress.batches.max(1) as f64;
-                l.trace.push((x, progress.loss));
+                l.traces
+                    .entry(trial_index)
+                    .or_default()
+                    .push((x, progress.loss));
             }),
             SweepReport::Epoch {
                 trial_index,
@@ -450,7 +703,8 @@ impl AppState {
                 }
                 live(&|l| {
                     l.done += 1;
-                    l.current = None;
+                    l.current.remove(&record.trial_index);
+                    l.traces.remove(&record.trial_index);
                 });
                 if showing {
                     self.partial
@@ -470,27 +724,15 @@ impl AppState {
                 });
             }
             SweepReport::Paused => live(&|l| l.status = RunStatus::Paused),
-            SweepReport::Resumed => live(&|l| l.status = RunStatus::Running),
-            SweepReport::Cancelled => {
-                live(&|l| {
-                    l.status = RunStatus::Cancelled;
-                    l.current = None;
-                });
-                self.run_next();
-            }
-            SweepReport::Finished => {
-                live(&|l| {
-                    l.status = RunStatus::Finished;
-                    l.current = None;
-                });
-                self.run_next();
-            }
+            SweepReport::Resumed => live(&|l| {
+                if l.status == RunStatus::Paused {
+                    l.status = RunStatus::Running;
+                }
+            }),
+            SweepReport::Cancelled => self.worker_ended(worker, &key, Ended::Cancelled),
+            SweepReport::Finished => self.worker_ended(worker, &key, Ended::Finished),
             SweepReport::Error { message } => {
-                live(&|l| {
-                    l.status = RunStatus::Failed;
-                    l.error = Some(message.clone());
-                });
-                self.run_next();
+                self.worker_ended(worker, &key, Ended::Failed(message))
             }
         }
     }
@@ -524,6 +766,16 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Where a sweep with `choice` trains in this browser (the CPU choice needs
+/// no probe of WebGPU).
+async fn choice_placement(choice: BackendChoice) -> Placement {
+    let adapter = match choice {
+        BackendChoice::Cpu => Adapter::Missing(String::new()),
+        _ => sweeplab_core::webgpu::adapter().await,
+    };
+    placement(choice, &adapter)
 }
 
 /// Measured examples per second on `backend` in this browser, if any.

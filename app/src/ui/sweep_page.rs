@@ -79,24 +79,32 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
 
     let trace_canvas = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
-        let (trace, current) = state.live.with(|l| (l.trace.clone(), l.current));
+        let followed = state.live.with(|l| l.followed());
         if !is_live.get() {
             return;
         }
         let Some(canvas) = trace_canvas.get() else {
             return;
         };
-        let epochs = current.map_or(1, |(_, p)| p.epochs);
-        let title = current.map_or("waiting for the first batch".to_string(), |(i, p)| {
-            format!(
-                "trial {} · epoch {}/{} · batch {}/{}",
-                i + 1,
-                p.epoch,
-                p.epochs,
-                p.batch,
-                p.batches
-            )
-        });
+        let epochs = followed.as_ref().map_or(1, |f| f.progress.epochs);
+        let title = followed
+            .as_ref()
+            .map_or("waiting for the first batch".to_string(), |f| {
+                let p = f.progress;
+                let beside = match f.beside {
+                    0 => String::new(),
+                    n => format!(" · {n} more training beside it"),
+                };
+                format!(
+                    "trial {} · epoch {}/{} · batch {}/{}{beside}",
+                    f.index + 1,
+                    p.epoch,
+                    p.epochs,
+                    p.batch,
+                    p.batches
+                )
+            });
+        let trace = followed.map(|f| f.trace).unwrap_or_default();
         let _ = draw_on(&canvas, |area| {
             sweeplab_core::plot::draw_loss_trace(area, &trace, epochs, &title)
         });
@@ -181,9 +189,11 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                             RunStatus::Failed => "stopped by an error",
                         }))}
                         {move || queued.get().then_some(" · queued")}
+                        {move || (running()).then(|| state.live.with(|l| l.workers)).filter(|&n| n > 1).map(|n| view! { <span id="workers">{format!(" · {n} workers")}</span> })}
                         {move || (running()).then(|| state.live.with(|l| l.eta_seconds()).map(|s| format!(" · about {} left", fmt_seconds(s)))).flatten()}
                     </p>
                     <progress id="progress" max=move || total.get().max(1) value=move || finished.get()
+                        data-training=move || state.live.with(|l| if is_live.get() { l.current.keys().map(|i| i.to_string()).collect::<Vec<_>>().join(",") } else { String::new() })
                         aria-label="trials finished"></progress>
                     <Show when=move || is_live.get() && state.live.with(|l| l.error.is_some())>
                         <p class="error" role="alert" id="run-error">{move || state.live.with(|l| l.error.clone())}</p>

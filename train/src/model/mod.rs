@@ -6,6 +6,10 @@ mod blocks;
 pub use blocks::{DropoutSeeds, SeededDropout};
 mod cnn;
 mod dense;
+#[cfg(feature = "gpu")]
+mod gpu;
+#[cfg(not(feature = "gpu"))]
+#[path = "gpu_absent.rs"]
 mod gpu;
 mod kernels;
 pub mod layers;

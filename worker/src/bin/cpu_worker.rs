@@ -1,0 +1,5 @@
+//! The CPU training worker: Burn's flex backend, no WebGPU.
+
+fn main() {
+    sweeplab_worker::run();
+}
