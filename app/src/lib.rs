@@ -5,7 +5,7 @@
 //! links no training code: it draws forms, tables and plots.
 //!
 //! The page is for `wasm32-unknown-unknown`; on other targets the crate
-//! holds only its pure logic ([`form`], [`schedule`]), which its tests check natively.
+//! holds only its pure logic ([`form`], [`schedule`], [`shown`]), which its tests check natively.
 
 #![warn(missing_docs)]
 
@@ -13,6 +13,7 @@
 pub mod browser;
 pub mod form;
 pub mod schedule;
+pub mod shown;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
 #[cfg(target_arch = "wasm32")]

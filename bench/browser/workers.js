@@ -1,5 +1,5 @@
 // CPU workers in the browser app: the same 8-trial CPU sweep (a CNN, 2x2
-// cells x 2 repeats, 1 epoch on 1,000 images) with 1 and with 2 workers,
+// cells x 2 repeats, 1 epoch on 6,000 images) with 1 and with 2 workers,
 // alternately (1 2 1 2 ...), in headless Chromium without WebGPU. Prints the
 // wall seconds of each run, the median ratio (2 workers / 1), and the
 // browser's resident memory at the end of each run (all its processes; the
@@ -23,7 +23,7 @@ async function run(workers, i) {
     const { page } = await openApp(browser.context, server.url);
     await page.fill('#cpu-workers', String(workers));
     await page.dispatchEvent('#cpu-workers', 'change');
-    await fillSmallSweep(page, { name: `workers-${workers}-${i}`, repeats: 2, template: 'cnn', train: 1000, val: 100 });
+    await fillSmallSweep(page, { name: `workers-${workers}-${i}`, repeats: 2, template: 'cnn', train: 6000, val: 1000 });
     const start = Date.now();
     await page.click('#start');
     let peak = 0;

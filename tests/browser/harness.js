@@ -100,9 +100,16 @@ export async function setParam(page, id, value) {
 
 /** Wait until the sweep page says `n of m trials finished`. */
 export async function waitFinished(page, n, m, timeout = 600_000) {
-  await page.waitForFunction(
-    ([n, m]) => (document.querySelector('#trial-count')?.textContent || '').startsWith(`${n} of ${m} trials finished`),
-    [n, m], { timeout, polling: 500 });
+  try {
+    await page.waitForFunction(
+      ([n, m]) => (document.querySelector('#trial-count')?.textContent || '').startsWith(`${n} of ${m} trials finished`),
+      [n, m], { timeout, polling: 500 });
+  } catch (e) {
+    // Say where it stood: the count, the error and the notice on screen.
+    const seen = await page.evaluate(() => ['#sweep-title', '#trial-count', '#run-error', '.notice']
+      .map((s) => `${s}: ${document.querySelector(s)?.textContent ?? '(none)'}`).join('; ')).catch(() => '(page gone)');
+    throw new Error(`waiting for "${n} of ${m} trials finished": ${e.message.split('\n')[0]}; the page showed ${seen}`);
+  }
 }
 
 /** A cell label with numbers in one spelling (`0.0` and `0` are one value). */

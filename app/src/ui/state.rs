@@ -8,7 +8,7 @@ use idb::Database;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sweeplab_core::data::ProvidedFile;
 use sweeplab_core::progress::BatchProgress;
@@ -21,6 +21,7 @@ use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
 
 use crate::browser::{hardware_concurrency, set_setting, setting};
 use crate::schedule::{Schedule, WorkerId, default_cpu_workers, worker_count};
+use crate::shown::join_by;
 use crate::store::{self, StoredEpoch};
 use crate::sweep_entry::SweepEntry;
 use crate::worker_host::{Trainer, WorkerKind};
@@ -269,18 +270,30 @@ impl AppState {
                     if let Some(problem) = stored.problem() {
                         self.notice.set(Some(problem));
                     }
-                    self.records.set(stored.items)
+                    // Joined, not replaced: a trial may have finished
+                    // (reported live) while the read ran.
+                    self.records.update(|r| {
+                        join_by(r, stored.items, |x| x.trial_id.clone());
+                        r.sort_by_key(|x| x.trial_index);
+                    });
                 }
-                Ok(_) => {}
+                Ok(_) => return,
                 Err(e) => self.notice.set(Some(e)),
             }
             match store::epochs(&database, &key).await {
-                Ok(stored) => {
+                Ok(stored) if self.open.get_untracked().as_deref() == Some(&key) => {
                     if let Some(problem) = stored.problem() {
                         self.notice.set(Some(problem));
                     }
-                    self.partial.set(stored.items);
+                    let done: BTreeSet<String> = self
+                        .records
+                        .with_untracked(|r| r.iter().map(|x| x.trial_id.clone()).collect());
+                    self.partial.update(|p| {
+                        join_by(p, stored.items, |e| (e.trial_id.clone(), e.metrics.epoch));
+                        p.retain(|e| !done.contains(&e.trial_id));
+                    });
                 }
+                Ok(_) => {}
                 Err(e) => self.notice.set(Some(e)),
             }
         });
@@ -589,10 +602,29 @@ impl AppState {
     fn on_report(self, worker: WorkerId, message: FromWorker) {
         match message {
             FromWorker::Loaded => {}
-            FromWorker::Error { message } => self.notice.set(Some(message)),
+            FromWorker::Error { message } => self.worker_failed(worker, message),
             FromWorker::Sweep { sweep_key, report } => {
                 self.on_sweep_report(worker, sweep_key, report)
             }
+        }
+    }
+
+    /// Worker `w` failed outside any sweep's reports: it crashed (a panic
+    /// or out of memory ends a wasm instance) or could not read a command.
+    /// Its trial will never report, so its part of the run ends as failed
+    /// (else the run would wait for it forever), and the pool is started
+    /// afresh for the next run.
+    fn worker_failed(self, w: WorkerId, message: String) {
+        self.notice.set(Some(message.clone()));
+        let key = POOL.with_borrow_mut(|pool| {
+            pool.kind = None;
+            pool.run
+                .as_ref()
+                .filter(|r| r.schedule.trial_of(w).is_some())
+                .map(|r| r.key.clone())
+        });
+        if let Some(key) = key {
+            self.worker_ended(w, &key, Ended::Failed(message));
         }
     }
 
