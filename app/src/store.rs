@@ -25,11 +25,43 @@ const TRIALS: &str = "trials";
 const EPOCHS: &str = "epochs";
 const FILES: &str = "files";
 
-/// A storage failure, as one line.
-pub type StoreResult<T> = Result<T, String>;
+/// Why a storage operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// IndexedDB refused or failed an operation (quota, a closed
+    /// database, a blocked upgrade).
+    #[error("browser storage ({action}): {detail}")]
+    Storage {
+        /// What was being done ("save trial", "read").
+        action: &'static str,
+        /// What IndexedDB said.
+        detail: String,
+    },
+    /// The database did not open (private mode, storage turned off).
+    #[error("browser storage is not open")]
+    NotOpen,
+    /// The sweep an update is for is no longer stored.
+    #[error("browser storage: sweep {0} is gone")]
+    SweepGone(String),
+    /// A stored data-set file of a sweep does not read (training on the
+    /// rest would silently train on less).
+    #[error("browser storage: data-set file row {row} of sweep {sweep} does not read")]
+    BadFile {
+        /// The sweep's key.
+        sweep: String,
+        /// The row's 1-based position.
+        row: usize,
+    },
+}
 
-fn err(context: &str) -> impl Fn(idb::Error) -> String + '_ {
-    move |e| format!("browser storage ({context}): {e}")
+/// The result of a storage operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+fn err(action: &'static str) -> impl Fn(idb::Error) -> StoreError {
+    move |e| StoreError::Storage {
+        action,
+        detail: e.to_string(),
+    }
 }
 
 /// Create or migrate the stores from `old` to [`DB_VERSION`].
@@ -314,26 +346,33 @@ pub async fn put_import(
 
 /// The data-set files saved with a sweep.
 pub async fn files(db: &Database, sweep: &str) -> StoreResult<Vec<ProvidedFile>> {
-    Ok(rows_of(db, FILES, sweep)
+    rows_of(db, FILES, sweep)
         .await?
         .iter()
-        .filter_map(|row| {
-            let name = json_of(row)?;
-            let bytes = Reflect::get(row, &"bytes".into()).ok()?;
-            let bytes: Uint8Array = bytes.dyn_into().ok()?;
-            Some(ProvidedFile {
-                name,
-                bytes: bytes.to_vec(),
+        .enumerate()
+        .map(|(i, row)| {
+            let file = (|| {
+                let name = json_of(row)?;
+                let bytes = Reflect::get(row, &"bytes".into()).ok()?;
+                let bytes: Uint8Array = bytes.dyn_into().ok()?;
+                Some(ProvidedFile {
+                    name,
+                    bytes: bytes.to_vec(),
+                })
+            })();
+            file.ok_or_else(|| StoreError::BadFile {
+                sweep: sweep.to_string(),
+                row: i + 1,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Update only the journal of a sweep.
 pub async fn put_journal(db: &Database, sweep: &str, journal: &Journal) -> StoreResult<()> {
     let entries = sweeps(db).await?;
     let Some(mut entry) = entries.items.into_iter().find(|e| e.key == sweep) else {
-        return Err(format!("browser storage: sweep {sweep} is gone"));
+        return Err(StoreError::SweepGone(sweep.to_string()));
     };
     entry.journal = journal.clone();
     put_sweep(db, &entry, &[]).await

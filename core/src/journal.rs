@@ -200,10 +200,13 @@ fn seconds(s: f64) -> String {
     }
 }
 
-/// The sweep's metric as `0.8123 [0.8011, 0.8235]`.
-pub(crate) fn metric_ci(s: Option<&Summary>) -> String {
+/// The sweep's metric as `0.8123 [0.8011, 0.8235]`, the interval cut to
+/// the metric's range (marked `*` when cut).
+pub(crate) fn metric_ci(s: Option<&Summary>, metric: Metric) -> String {
     s.map_or("—".into(), |s| {
-        format!("{:.4} [{:.4}, {:.4}]", s.mean, s.ci_low, s.ci_high)
+        let shown = s.shown_interval(metric.natural_range());
+        let cut = if shown.clipped { "*" } else { "" };
+        format!("{:.4} [{:.4}, {:.4}]{cut}", s.mean, shown.low, shown.high)
     })
 }
 
@@ -332,7 +335,7 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
                 epochs_cell(r),
                 r.params.map_or("—".into(), |p| p.to_string()),
                 r.seconds.map_or("—".into(), seconds),
-                metric_ci(r.metric.as_ref()),
+                metric_ci(r.metric.as_ref(), spec.metric),
                 r.diverged,
                 r.failed,
             );

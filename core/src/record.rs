@@ -139,15 +139,20 @@ impl Backend {
     /// The backend a record's `backend` field names (today's spelling or
     /// the browser's earlier one); `None` for the empty name of a trial that
     /// never started.
-    pub fn parse(name: &str) -> Result<Option<Self>, String> {
+    pub fn parse(name: &str) -> Result<Option<Self>, UnknownBackend> {
         match name {
             "" => Ok(None),
             "flex" | "cpu" => Ok(Some(Self::Flex)),
             "wgpu" | "webgpu" => Ok(Some(Self::Wgpu)),
-            other => Err(format!("unknown backend `{other}` (expected flex or wgpu)")),
+            other => Err(UnknownBackend(other.to_string())),
         }
     }
 }
+
+/// A backend name no version of sweeplab wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown backend `{0}` (expected flex or wgpu)")]
+pub struct UnknownBackend(pub String);
 
 impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -164,9 +169,11 @@ impl Serialize for Backend {
 impl<'de> Deserialize<'de> for Backend {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        Backend::parse(&name)
-            .and_then(|b| b.ok_or_else(|| "a backend name is empty".to_string()))
-            .map_err(serde::de::Error::custom)
+        match Backend::parse(&name) {
+            Ok(Some(backend)) => Ok(backend),
+            Ok(None) => Err(serde::de::Error::custom("a backend name is empty")),
+            Err(e) => Err(serde::de::Error::custom(e)),
+        }
     }
 }
 

@@ -91,16 +91,18 @@ pub fn write_outputs(
         let _ = writeln!(out, "{title}");
         let _ = writeln!(
             out,
-            "{:<24} {:<24} {:>3} {:>20} {:>9}",
-            x, y, "n", "mean ± 95% CI", "diverged"
+            "{:<24} {:<24} {:>3} {:>25} {:>9}",
+            x, y, "n", "mean [95% CI]", "diverged"
         );
         for cell in &heatmap.cells {
             let value = cell.summary.map_or("-".into(), |s| {
-                format!("{:.4} ± {:.4}", s.mean, s.ci_high - s.mean)
+                let ci = s.shown_interval(metric.natural_range());
+                let cut = if ci.clipped { "*" } else { "" };
+                format!("{:.4} [{:.4}, {:.4}]{cut}", s.mean, ci.low, ci.high)
             });
             let _ = writeln!(
                 out,
-                "{:<24} {:<24} {:>3} {:>20} {:>9}",
+                "{:<24} {:<24} {:>3} {:>25} {:>9}",
                 heatmap.x_labels[cell.x],
                 heatmap.y_labels[cell.y],
                 cell.summary.map_or(0, |s| s.n),

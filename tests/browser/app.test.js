@@ -202,6 +202,9 @@ test('a sweep started while another trains waits its turn, and each keeps only i
     await page.waitForSelector('#queued');
     assert.match(await page.textContent('#queued'), /sweep-a-cnn/);
     assert.match(await page.textContent('#trial-count'), /^0 of 4 trials finished · queued/);
+    // B's whole grid is on screen before any of its trials ran: 4 cells, each pending.
+    const pending = await page.$$eval('#heatmap-table tr.cell', (rows) => rows.map((r) => `${r.dataset.n}/${r.dataset.pending}`));
+    assert.deepEqual(pending, ['0/1', '0/1', '0/1', '0/1']);
     // A finishes its 8, then B runs by itself to its 4.
     await page.click('#sweep-list button:has-text("sweep-a-cnn")');
     await waitFinished(page, 8, 8);

@@ -281,12 +281,18 @@ impl TrainOutcome {
 
     /// The trial failed with `message`: it keeps the epochs it completed,
     /// so its record shows how far it got.
-    fn fail(mut self, message: String) -> Self {
+    fn fail(mut self, error: ReadBackError) -> Self {
         self.status = TrialStatus::Failed;
-        self.error = Some(message);
+        self.error = Some(error.to_string());
         self
     }
 }
+
+/// The device could not hand back a loss or a count (a lost WebGPU device,
+/// a backend error): the trial fails with this message in its record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading metrics back from the device failed: {0}")]
+pub struct ReadBackError(String);
 
 /// Seed of an epoch's batch order, distinct per trial seed and epoch.
 fn epoch_seed(seed: u64, epoch: usize) -> u64 {
@@ -305,7 +311,7 @@ fn correct_count(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1, Int> {
 async fn read_scalars(
     floats: Vec<Tensor<1>>,
     count: Tensor<1, Int>,
-) -> Result<(Vec<f64>, f64), String> {
+) -> Result<(Vec<f64>, f64), ReadBackError> {
     let k = floats.len();
     let mut tx = Transaction::default();
     for f in floats {
@@ -315,24 +321,28 @@ async fn read_scalars(
         .register(count)
         .execute_async()
         .await
-        .map_err(|e| format!("reading metrics failed: {e:?}"))?;
+        .map_err(|e| ReadBackError(format!("{e:?}")))?;
     let mut values = Vec::with_capacity(k);
     for d in &data[..k] {
         let v = d
             .clone()
             .try_into_vec_as::<f64>()
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| ReadBackError(format!("{e:?}")))?;
         values.push(v[0]);
     }
     let count = data[k]
         .clone()
         .try_into_vec_as::<f64>()
-        .map_err(|e| format!("{e:?}"))?[0];
+        .map_err(|e| ReadBackError(format!("{e:?}")))?[0];
     Ok((values, count))
 }
 
 /// Mean loss and accuracy of `model` (in evaluation mode) on `set`.
-pub async fn evaluate(model: &Model, set: &Dataset, device: &Device) -> Result<(f64, f64), String> {
+pub async fn evaluate(
+    model: &Model,
+    set: &Dataset,
+    device: &Device,
+) -> Result<(f64, f64), ReadBackError> {
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let all: Vec<usize> = (0..set.len()).collect();
     let (mut loss_sum, mut correct) = (0.0, 0.0);
@@ -370,9 +380,12 @@ mod tests {
         outcome.status = TrialStatus::Finished;
         outcome.error = None;
         outcome.epochs = vec![epoch(1), epoch(2)];
-        let failed = outcome.fail("WebGPU device lost".into());
+        let failed = outcome.fail(ReadBackError("device lost".into()));
         assert_eq!(failed.status, TrialStatus::Failed);
-        assert_eq!(failed.error.as_deref(), Some("WebGPU device lost"));
+        assert_eq!(
+            failed.error.as_deref(),
+            Some("reading metrics back from the device failed: device lost")
+        );
         assert_eq!(failed.epochs, vec![epoch(1), epoch(2)]);
         assert_eq!(failed.params, 10);
     }

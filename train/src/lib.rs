@@ -19,7 +19,7 @@ mod schedule;
 mod trial;
 
 pub use checkpoint::{Checkpoint, LoopState};
-pub use fit::{TrainJob, TrainOutcome, evaluate, train, train_job};
+pub use fit::{ReadBackError, TrainJob, TrainOutcome, evaluate, train, train_job};
 pub use observer::{BatchProgress, CancelToken, Silent, TrainObserver};
 pub use optimizer::build_optimizer;
 pub use schedule::LrSchedule;

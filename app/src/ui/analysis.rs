@@ -6,11 +6,11 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use sweeplab_core::analysis::{
-    Heatmap, HeatmapRequest, OtherAxes, axis_levels, heatmap, interaction_anova, interaction_line,
-    marginal_means, ranked,
+    Heatmap, HeatmapRequest, OtherAxes, axis_levels, interaction_anova, interaction_line,
+    marginal_means, ranked, sweep_heatmap,
 };
 use sweeplab_core::plot::{
-    draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string,
+    draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string, interval_label,
 };
 use sweeplab_core::spec::{Metric, SweepSpec, value_label};
 
@@ -18,9 +18,11 @@ use super::canvas::{draw_on, export_png};
 use super::state::AppState;
 use crate::browser::download;
 
-/// The analysis panel of the sweep `spec`, over the records on screen.
+/// The analysis panel of the sweep `spec` (stored under `key`), over the
+/// records on screen: its heatmap shows the whole grid from the start, the
+/// cells training now and those still pending marked.
 #[component]
-pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
+pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView {
     let paths: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
     // Start from the sweep's default heatmap, as the CLI and the report do.
     let default = HeatmapRequest::default_for(&spec);
@@ -59,14 +61,23 @@ pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
             allow_mixed_budgets: false,
         }
     });
+    // The trials of this sweep training now (changes per trial, not per batch).
+    let running = Memo::new(move |_| {
+        state.live.with(|l| {
+            if l.sweep_key.as_deref() == Some(key.as_str()) {
+                l.current.keys().copied().collect::<Vec<usize>>()
+            } else {
+                Vec::new()
+            }
+        })
+    });
+    let grid_spec = spec.clone();
     let map = Memo::new(move |_| -> Result<Heatmap, String> {
         let req = request.get();
-        state.records.with(|r| {
-            if r.is_empty() {
-                return Err("no finished trials yet".into());
-            }
-            heatmap(r, &req).map_err(|e| e.to_string())
-        })
+        let running = running.get();
+        state
+            .records
+            .with(|r| sweep_heatmap(&grid_spec, r, &req, &running).map_err(|e| e.to_string()))
     });
     let anova = Memo::new(move |_| {
         let req = request.get();
@@ -186,20 +197,27 @@ pub fn Analysis(state: AppState, spec: SweepSpec) -> impl IntoView {
             <details open>
                 <summary>"Cells (mean, 95% CI, n)"</summary>
                 <table id="heatmap-table">
-                    <thead><tr><th>{move || x.get()}</th><th>{move || y.get()}</th><th>"mean"</th><th>"95% CI"</th><th>"n"</th><th>"diverged"</th></tr></thead>
+                    <thead><tr><th>{move || x.get()}</th><th>{move || y.get()}</th><th>"mean"</th><th>"95% CI"</th><th>"n"</th><th>"diverged"</th><th>"to come"</th></tr></thead>
                     <tbody>
                         {move || map.get().ok().map(|h| h.cells.iter().map(|c| {
                             let s = c.summary;
                             view! {
                                 <tr class="cell" data-x=h.x_labels[c.x].clone() data-y=h.y_labels[c.y].clone()
                                     data-mean=s.map(|s| format!("{:.6}", s.mean)).unwrap_or_default()
-                                    data-n=s.map_or(0, |s| s.n).to_string()>
+                                    data-n=s.map_or(0, |s| s.n).to_string()
+                                    data-pending=c.pending.to_string() data-running=c.running.to_string()>
                                     <td>{h.x_labels[c.x].clone()}</td>
                                     <td>{h.y_labels[c.y].clone()}</td>
                                     <td>{s.map(|s| format_value(s.mean)).unwrap_or_else(|| "—".into())}</td>
-                                    <td>{s.map(|s| format!("{} – {}", format_value(s.ci_low), format_value(s.ci_high))).unwrap_or_default()}</td>
+                                    <td>{s.map(|s| interval_label(&s, h.metric)).unwrap_or_default()}</td>
                                     <td>{s.map_or(0, |s| s.n)}</td>
                                     <td>{c.diverged}</td>
+                                    <td>{match (c.running, c.pending) {
+                                        (0, 0) => String::new(),
+                                        (r, 0) => format!("{r} running"),
+                                        (0, p) => format!("{p} pending"),
+                                        (r, p) => format!("{r} running, {p} pending"),
+                                    }}</td>
                                 </tr>
                             }
                         }).collect_view())}

@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 
 use sweeplab_core::analysis::axis_levels;
 use sweeplab_core::journal::Journal;
-use sweeplab_core::record::{TrialRecord, parse_jsonl};
-use sweeplab_core::spec::{AxisSpec, SweepSpec};
+use sweeplab_core::record::{RecordError, TrialRecord, parse_jsonl};
+use sweeplab_core::spec::{AxisSpec, SpecError, SweepSpec};
 
 use super::state::{AppState, db};
 use crate::browser::{event_input, now_ms, read_picked};
@@ -43,30 +43,78 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
     }
 }
 
+/// Why picked files could not be imported (nothing is saved then).
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    /// No `.jsonl` among the picked files.
+    #[error("choose a trials.jsonl file (with its sweep.toml and journal.json if you have them)")]
+    NoRecords,
+    /// The records file holds no record.
+    #[error("{0}: no trial records in it")]
+    Empty(String),
+    /// A record does not read (the same message as the CLI's).
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The sweep file is not a valid sweep.
+    #[error("{file}: {source}")]
+    Spec {
+        /// The sweep file's name.
+        file: String,
+        /// What is wrong with it.
+        source: SpecError,
+    },
+    /// The journal file is not a journal.
+    #[error("{file}: {source}")]
+    Journal {
+        /// The journal file's name.
+        file: String,
+        /// Why it does not read.
+        source: serde_json::Error,
+    },
+}
+
+/// What the picked files hold.
+struct Import {
+    entry: SweepEntry,
+    records: Vec<TrialRecord>,
+    /// The records file whose last line was cut off mid-write (left out).
+    torn: Option<String>,
+}
+
 /// Read the picked files into a sweep entry and its records.
-fn read_import(
-    files: &[sweeplab_core::data::ProvidedFile],
-) -> Result<(SweepEntry, Vec<TrialRecord>), String> {
-    let jsonl = files.iter().find(|f| f.name.ends_with(".jsonl")).ok_or(
-        "choose a trials.jsonl file (with its sweep.toml and journal.json if you have them)",
-    )?;
+fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, ImportError> {
+    let jsonl = files
+        .iter()
+        .find(|f| f.name.ends_with(".jsonl"))
+        .ok_or(ImportError::NoRecords)?;
     let text = String::from_utf8_lossy(&jsonl.bytes);
-    let parsed = parse_jsonl(&jsonl.name, &text).map_err(|e| e.to_string())?;
+    let parsed = parse_jsonl(&jsonl.name, &text)?;
     if parsed.records.is_empty() {
-        return Err(format!("{}: no trial records in it", jsonl.name));
+        return Err(ImportError::Empty(jsonl.name.clone()));
     }
     let spec = match files.iter().find(|f| f.name.ends_with(".toml")) {
-        Some(f) => SweepSpec::from_toml(&String::from_utf8_lossy(&f.bytes))
-            .map_err(|e| format!("{}: {e}", f.name))?,
+        Some(f) => SweepSpec::from_toml(&String::from_utf8_lossy(&f.bytes)).map_err(|source| {
+            ImportError::Spec {
+                file: f.name.clone(),
+                source,
+            }
+        })?,
         None => spec_from_records(&parsed.records),
     };
     let journal: Journal = match files.iter().find(|f| f.name.ends_with("journal.json")) {
-        Some(f) => serde_json::from_slice(&f.bytes).map_err(|e| format!("{}: {e}", f.name))?,
+        Some(f) => serde_json::from_slice(&f.bytes).map_err(|source| ImportError::Journal {
+            file: f.name.clone(),
+            source,
+        })?,
         None => Journal::default(),
     };
     let mut entry = SweepEntry::new(spec, Origin::Imported, Vec::new(), now_ms());
     entry.journal = journal;
-    Ok((entry, parsed.records))
+    Ok(Import {
+        entry,
+        records: parsed.records,
+        torn: parsed.torn_tail.then(|| jsonl.name.clone()),
+    })
 }
 
 /// The import button.
@@ -83,18 +131,25 @@ pub fn ImportButton(state: AppState) -> impl IntoView {
             };
             input.set_value("");
             match read_import(&picked) {
-                Ok((entry, records)) => {
+                Ok(Import {
+                    entry,
+                    records,
+                    torn,
+                }) => {
                     let Some(database) = db() else { return };
                     if let Err(e) = store::put_import(&database, &entry, &records).await {
-                        return state.notice.set(Some(e));
+                        return state.notice.set(Some(e.to_string()));
                     }
                     state.refresh().await;
                     state.show(Some(entry.key.clone()));
+                    let left_out = torn.map_or(String::new(), |file| {
+                        format!("; the last line of {file} was cut off mid-write (an interrupted run) and was left out")
+                    });
                     state
                         .notice
-                        .set(Some(format!("imported {} trials", records.len())));
+                        .set(Some(format!("imported {} trials{left_out}", records.len())));
                 }
-                Err(e) => state.notice.set(Some(e)),
+                Err(e) => state.notice.set(Some(e.to_string())),
             }
         });
     };

@@ -43,7 +43,7 @@ pub fn JournalEditor(state: AppState, key: String) -> impl IntoView {
                     state.refresh().await;
                     saved.set(format!("saved {}", stamp(now_ms())));
                 }
-                Err(e) => state.notice.set(Some(e)),
+                Err(e) => state.notice.set(Some(e.to_string())),
             }
         });
     };

@@ -197,7 +197,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         spawn_local(async move {
             match save_and_show(state, entry, picked).await {
                 Ok(()) => state.run(key, state.backend_choice()),
-                Err(e) => save_error.set(Some(e)),
+                Err(e) => save_error.set(Some(e.to_string())),
             }
         });
     };
@@ -397,8 +397,8 @@ fn HyperparameterFields(
         field_errors.update(|errs| errs.retain(|(f, _)| f != &path));
         match apply_axis(&current, &path, &parsed) {
             Ok(next) => config.set(next),
-            Err(message) => {
-                field_errors.update(|errs| errs.push((format!("base.{path}"), message)))
+            Err(e) => {
+                field_errors.update(|errs| errs.push((format!("base.{path}"), e.to_string())))
             }
         }
     };

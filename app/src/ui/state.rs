@@ -237,7 +237,7 @@ impl AppState {
                     DB.with_borrow_mut(|d| *d = Some(Rc::new(database)));
                     self.refresh().await;
                 }
-                Err(e) => self.notice.set(Some(e)),
+                Err(e) => self.notice.set(Some(e.to_string())),
             }
             self.loaded.set(true);
         });
@@ -253,7 +253,7 @@ impl AppState {
                 }
                 self.sweeps.set(stored.items)
             }
-            Err(e) => self.notice.set(Some(e)),
+            Err(e) => self.notice.set(Some(e.to_string())),
         }
     }
 
@@ -278,7 +278,7 @@ impl AppState {
                     });
                 }
                 Ok(_) => return,
-                Err(e) => self.notice.set(Some(e)),
+                Err(e) => self.notice.set(Some(e.to_string())),
             }
             match store::epochs(&database, &key).await {
                 Ok(stored) if self.open.get_untracked().as_deref() == Some(&key) => {
@@ -294,7 +294,7 @@ impl AppState {
                     });
                 }
                 Ok(_) => {}
-                Err(e) => self.notice.set(Some(e)),
+                Err(e) => self.notice.set(Some(e.to_string())),
             }
         });
     }
@@ -334,7 +334,7 @@ impl AppState {
                 self.run_next();
             };
             let Some(database) = db() else {
-                return stop("browser storage is not open".into());
+                return stop(store::StoreError::NotOpen.to_string());
             };
             let done = match store::trials(&database, &key).await {
                 // Re-running a trial whose stored record did not read would
@@ -343,7 +343,7 @@ impl AppState {
                     Some(problem) => return stop(format!("not resumed: {problem}")),
                     None => stored.items,
                 },
-                Err(e) => return stop(e),
+                Err(e) => return stop(e.to_string()),
             };
             let todo: Vec<usize> = pending(&expand(&entry.spec), &done)
                 .into_iter()
@@ -355,7 +355,7 @@ impl AppState {
             }
             let files = match store::files(&database, &key).await {
                 Ok(files) => files,
-                Err(e) => return stop(e),
+                Err(e) => return stop(e.to_string()),
             };
             let (kind, backend, workers, reason) = match choice_placement(backend).await {
                 Placement::Gpu { .. } => (WorkerKind::Gpu, BackendChoice::Gpu, 1, None),
@@ -711,7 +711,7 @@ impl AppState {
                     if let Some(database) = db()
                         && let Err(e) = store::put_epoch(&database, &key, &epoch).await
                     {
-                        self.notice.set(Some(e));
+                        self.notice.set(Some(e.to_string()));
                     }
                 });
             }
@@ -751,7 +751,7 @@ impl AppState {
                     if let Some(database) = db()
                         && let Err(e) = store::put_trial(&database, &key, &record).await
                     {
-                        self.notice.set(Some(e));
+                        self.notice.set(Some(e.to_string()));
                     }
                 });
             }
@@ -820,8 +820,8 @@ pub async fn save_and_show(
     state: AppState,
     entry: SweepEntry,
     files: Vec<sweeplab_core::data::ProvidedFile>,
-) -> Result<(), String> {
-    let database = db().ok_or("browser storage is not open")?;
+) -> store::StoreResult<()> {
+    let database = db().ok_or(store::StoreError::NotOpen)?;
     store::put_sweep(&database, &entry, &files).await?;
     state.refresh().await;
     state.show(Some(entry.key.clone()));

@@ -125,7 +125,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                         state.refresh().await;
                         state.show(None);
                     }
-                    Err(e) => state.notice.set(Some(e)),
+                    Err(e) => state.notice.set(Some(e.to_string())),
                 }
             }
         });
@@ -228,7 +228,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                         <canvas node_ref=trace_canvas class="plot small" aria-label="training loss of the running trial"></canvas>
                     </Show>
                 </section>
-                <Analysis state spec=spec.clone() />
+                <Analysis state key=e.key.clone() spec=spec.clone() />
                 <JournalEditor state key=e.key.clone() />
                 <section class="panel" aria-labelledby="export-title">
                     <h3 id="export-title">"Export and run elsewhere"</h3>

@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::stats::{Summary, summarize};
 use super::{AnalysisError, Budget, check_budgets};
 use crate::record::{TrialRecord, TrialStatus};
-use crate::spec::{Metric, value_label};
+use crate::spec::{Metric, SweepSpec, value_label};
+use crate::sweep::{AxisValue, expand};
+use std::collections::BTreeSet;
 
 /// What to do with axes other than the two plotted.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,6 +66,12 @@ pub struct HeatmapCell {
     pub diverged: usize,
     /// Trials in the cell that failed or were cancelled.
     pub failed: usize,
+    /// Trials of the sweep in the cell with no record yet and not training
+    /// (always 0 for a heatmap of records alone).
+    pub pending: usize,
+    /// Trials of the cell training now (always 0 for a heatmap of records
+    /// alone).
+    pub running: usize,
 }
 
 /// A computed heatmap.
@@ -127,16 +135,22 @@ pub fn axis_levels(records: &[TrialRecord], path: &str) -> Vec<Value> {
     levels
 }
 
+/// Whether a cell's axis values take part in a request (other axes fixed
+/// as asked).
+fn takes_part(cell: &[AxisValue], others: &OtherAxes) -> bool {
+    match others {
+        OtherAxes::Averaged => true,
+        OtherAxes::Fixed(fixed) => fixed
+            .iter()
+            .all(|(p, v)| cell.iter().any(|a| &a.path == p && &a.value == v)),
+    }
+}
+
 /// The records that take part in a request (other axes fixed as asked).
 pub(crate) fn selected<'a>(records: &'a [TrialRecord], others: &OtherAxes) -> Vec<&'a TrialRecord> {
     records
         .iter()
-        .filter(|r| match others {
-            OtherAxes::Averaged => true,
-            OtherAxes::Fixed(fixed) => fixed
-                .iter()
-                .all(|(p, v)| r.cell.iter().any(|a| &a.path == p && &a.value == v)),
-        })
+        .filter(|r| takes_part(&r.cell, others))
         .collect()
 }
 
@@ -174,7 +188,8 @@ pub(crate) fn level_of(record: &TrialRecord, path: &str, levels: &[Value]) -> Op
     levels.iter().position(|l| l == v)
 }
 
-/// Compute the heatmap of `request.metric` over two axes.
+/// Compute the heatmap of `request.metric` over two axes, from records
+/// alone: the levels are those the records hold.
 pub fn heatmap(
     records: &[TrialRecord],
     request: &HeatmapRequest,
@@ -185,7 +200,62 @@ pub fn heatmap(
     if chosen.is_empty() {
         return Err(AnalysisError::NoRecords(format!("{:?}", request.others)));
     }
-    let budget = check_budgets(&chosen, request.allow_mixed_budgets)?;
+    build(&chosen, request, xs, ys)
+}
+
+/// The heatmap of sweep `spec` while it fills in: every cell of its grid
+/// from the start (the levels as the sweep file lists them), each with how
+/// many of its trials are finished (in the summary), training now (the
+/// trial indices in `running`) or still pending. With no record yet every
+/// cell is pending. Axes that are not the sweep's fall back to the
+/// records' levels, as in [`heatmap`].
+pub fn sweep_heatmap(
+    spec: &SweepSpec,
+    records: &[TrialRecord],
+    request: &HeatmapRequest,
+    running: &[usize],
+) -> Result<Heatmap, AnalysisError> {
+    let levels = |path: &str| match spec.axes.iter().find(|a| a.path == path) {
+        Some(axis) => Ok(axis.values.clone()),
+        None => levels_or_err(records, path),
+    };
+    let (xs, ys) = (levels(&request.x)?, levels(&request.y)?);
+    let chosen = selected(records, &request.others);
+    let mut map = build(&chosen, request, xs.clone(), ys.clone())?;
+    let recorded: BTreeSet<usize> = chosen.iter().map(|r| r.trial_index).collect();
+    for trial in expand(spec) {
+        if recorded.contains(&trial.index) || !takes_part(&trial.cell, &request.others) {
+            continue;
+        }
+        let at = |path: &str, levels: &[Value]| {
+            let v = &trial.cell.iter().find(|a| a.path == path)?.value;
+            levels.iter().position(|l| l == v)
+        };
+        let (Some(x), Some(y)) = (at(&request.x, &xs), at(&request.y, &ys)) else {
+            continue;
+        };
+        let cell = &mut map.cells[y * xs.len() + x];
+        if running.contains(&trial.index) {
+            cell.running += 1;
+        } else {
+            cell.pending += 1;
+        }
+    }
+    Ok(map)
+}
+
+/// The heatmap of the `chosen` records on levels `xs` × `ys`.
+fn build(
+    chosen: &[&TrialRecord],
+    request: &HeatmapRequest,
+    xs: Vec<Value>,
+    ys: Vec<Value>,
+) -> Result<Heatmap, AnalysisError> {
+    // No record yet (a sweep's grid before its first trial): no budget.
+    let budget = match chosen {
+        [] => None,
+        _ => check_budgets(chosen, request.allow_mixed_budgets)?,
+    };
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); xs.len() * ys.len()];
     let mut cells: Vec<HeatmapCell> = (0..ys.len())
         .flat_map(|y| {
@@ -195,10 +265,12 @@ pub fn heatmap(
                 summary: None,
                 diverged: 0,
                 failed: 0,
+                pending: 0,
+                running: 0,
             })
         })
         .collect();
-    for r in chosen {
+    for &r in chosen {
         let (Some(x), Some(y)) = (level_of(r, &request.x, &xs), level_of(r, &request.y, &ys))
         else {
             continue;

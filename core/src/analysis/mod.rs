@@ -8,9 +8,14 @@ mod interaction;
 pub mod stats;
 
 pub use budget::{Budget, check_budgets};
-pub use heatmap::{Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap};
+pub use heatmap::{
+    Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap, sweep_heatmap,
+};
 pub use interaction::{Marginal, interaction_anova, interaction_line, marginal_means, ranked};
-pub use stats::{AnovaError, AnovaRow, AnovaTable, SsType, Summary, summarize, two_way_anova};
+pub use stats::{
+    AnovaError, AnovaRow, AnovaTable, FEW_VALUES, ShownInterval, SsType, Summary, summarize,
+    two_way_anova,
+};
 
 use crate::record::TrialRecord;
 

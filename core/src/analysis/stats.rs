@@ -31,6 +31,36 @@ pub struct Summary {
     pub ci_high: f64,
 }
 
+/// A 95 % interval as a reader should see it: within the metric's range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShownInterval {
+    /// Lower end, not below the range.
+    pub low: f64,
+    /// Upper end, not above the range.
+    pub high: f64,
+    /// Whether an end was cut to the range (the Student-t interval of a
+    /// few values can reach past what the metric can be, e.g. an accuracy
+    /// interval of -2.2 to 3.3 from two values).
+    pub clipped: bool,
+}
+
+/// Up to this many values, the 95 % interval is wide by construction
+/// (t(0.975, n - 1) is 12.7 for n = 2, 4.3 for n = 3): shown with a hint.
+pub const FEW_VALUES: usize = 3;
+
+impl Summary {
+    /// The interval cut to `range` (the metric's natural range, if it has
+    /// one), saying whether it was cut.
+    pub fn shown_interval(&self, range: Option<(f64, f64)>) -> ShownInterval {
+        let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        ShownInterval {
+            low: self.ci_low.max(lo),
+            high: self.ci_high.min(hi),
+            clipped: self.ci_low < lo || self.ci_high > hi,
+        }
+    }
+}
+
 /// Summarizes `values`: mean, sample standard deviation and a two-sided 95 %
 /// Student-t confidence interval `mean ± t(0.975, n-1) · std / √n`.
 ///

@@ -57,7 +57,9 @@ where
             .iter()
             .map(|e| (e.epoch, e.get(metric)))
             .filter(|p| p.1.is_finite());
-        let drawn = chart.draw_series(LineSeries::new(series, color.stroke_width(2)))?;
+        // Points as well as lines: a trial of one epoch has no line to draw.
+        let drawn =
+            chart.draw_series(LineSeries::new(series, color.stroke_width(2)).point_size(3))?;
         if r.repeat == 0 {
             drawn.label(ellipsize(&label, 28)).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))

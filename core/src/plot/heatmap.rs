@@ -27,12 +27,17 @@ where
         .iter()
         .filter_map(|c| c.summary.map(|s| s.mean))
         .collect();
-    let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if means.is_empty() {
-        (0.0, 1.0)
-    } else {
-        (lo, hi)
+    // The colour scale: the metric's natural range where it has one (so
+    // colours mean the same in every heatmap and stay put while a grid
+    // fills in), else the data's.
+    let (lo, hi, scale_note) = match heatmap.metric.natural_range() {
+        Some((lo, hi)) => (lo, hi, format!("scale {lo}–{hi}")),
+        None if means.is_empty() => (0.0, 1.0, "no values yet".to_string()),
+        None => (
+            means.iter().copied().fold(f64::INFINITY, f64::min),
+            means.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            "scale: data range".to_string(),
+        ),
     };
 
     let scale = (w.min(h) as f64 / 500.0).clamp(0.6, 3.0);
@@ -95,13 +100,26 @@ where
         )))?;
         let ink = text_color_on(fill);
         let mut lines = match cell.summary {
-            Some(s) => vec![
-                format_value(s.mean),
-                format!("±{}", format_value((s.ci_high - s.mean).max(0.0))),
-                format!("n={}", s.n),
-            ],
+            Some(s) => {
+                let shown = s.shown_interval(heatmap.metric.natural_range());
+                let spread = if s.n < 2 {
+                    "no CI".to_string()
+                } else if shown.clipped {
+                    format!("{}–{}", format_value(shown.low), format_value(shown.high))
+                } else {
+                    format!("±{}", format_value((s.ci_high - s.mean).max(0.0)))
+                };
+                vec![format_value(s.mean), spread, format!("n={}", s.n)]
+            }
+            None if cell.running + cell.pending > 0 => Vec::new(),
             None => vec!["no result".to_string()],
         };
+        if cell.running > 0 {
+            lines.push(format!("{} running", cell.running));
+        }
+        if cell.pending > 0 {
+            lines.push(format!("{} pending", cell.pending));
+        }
         if cell.diverged > 0 {
             lines.push(format!("{} diverged", cell.diverged));
         }
@@ -139,7 +157,13 @@ where
             }
         }
     }
-    draw_color_bar(&bar, lo, hi, heatmap.metric.name(), scale)
+    draw_color_bar(
+        &bar,
+        lo,
+        hi,
+        &format!("{} ({scale_note})", heatmap.metric.name()),
+        scale,
+    )
 }
 
 fn draw_color_bar<DB: DrawingBackend>(

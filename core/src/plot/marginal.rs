@@ -19,11 +19,14 @@ where
 {
     area.fill(&WHITE)?;
     let n = marginals.len();
+    // Intervals cut to the metric's range: two values' interval for an
+    // accuracy can reach far below 0 and above 1.
+    let shown = |s: &crate::analysis::Summary| s.shown_interval(metric.natural_range());
     let range = padded_range(
         marginals
             .iter()
             .filter_map(|m| m.summary)
-            .flat_map(|s| [s.ci_low, s.ci_high]),
+            .flat_map(|s| [shown(&s).low, shown(&s).high]),
         0.1,
     );
     let mut chart = ChartBuilder::on(area)
@@ -53,11 +56,12 @@ where
     let color = series_color(0);
     chart.draw_series(marginals.iter().enumerate().filter_map(|(i, m)| {
         let s = m.summary?;
+        let ci = shown(&s);
         Some(ErrorBar::new_vertical(
             SegmentValue::CenterOf(i),
-            s.ci_low,
+            ci.low,
             s.mean,
-            s.ci_high,
+            ci.high,
             color.filled(),
             12,
         ))

@@ -17,6 +17,9 @@ pub use marginal::draw_marginals;
 
 use plotters::prelude::*;
 
+use crate::analysis::{FEW_VALUES, Summary};
+use crate::spec::Metric;
+
 /// Why a plot could not be drawn.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("plot: {0}")]
@@ -40,6 +43,24 @@ pub fn format_value(v: f64) -> String {
     } else {
         format!("{v:.3}")
     }
+}
+
+/// A cell's 95 % interval in words, the same in the app's table and the
+/// report: its ends cut to the metric's range (marked when cut), "no
+/// interval" for one value, and a hint where few values make it wide.
+pub fn interval_label(summary: &Summary, metric: Metric) -> String {
+    if summary.n < 2 {
+        return "n = 1: no interval".to_string();
+    }
+    let shown = summary.shown_interval(metric.natural_range());
+    let mut text = format!("{} – {}", format_value(shown.low), format_value(shown.high));
+    if let (true, Some((lo, hi))) = (shown.clipped, metric.natural_range()) {
+        text.push_str(&format!(" (cut to {lo}–{hi})"));
+    }
+    if summary.n <= FEW_VALUES {
+        text.push_str(&format!(" · n = {}: wide interval", summary.n));
+    }
+    text
 }
 
 /// Cut `label` to at most `max` characters, marking the cut with an ellipsis.

@@ -58,12 +58,15 @@ pub(crate) fn suggest_path(path: &str) -> Option<String> {
         .map(|(_, p)| p)
 }
 
-/// Why a value could not be applied at a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ApplyError {
+/// Why a value could not be applied at a hyperparameter path (the message
+/// names the path and what was expected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
     /// The path names no hyperparameter.
+    #[error("{0}")]
     UnknownPath(String),
     /// The value has the wrong type for the field.
+    #[error("{0}")]
     WrongType(String),
 }
 

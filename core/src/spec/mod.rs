@@ -9,17 +9,17 @@ mod model;
 mod train;
 mod validate;
 
-pub use axis::{AxisSpec, choices, hyperparameter_paths, parse_axis_values, value_label};
+pub use axis::{
+    ApplyError, AxisSpec, choices, hyperparameter_paths, parse_axis_values, value_label,
+};
 
 /// `config` with the hyperparameter at `path` set to `value`, or why not.
 pub fn apply_axis(
     config: &TrialConfig,
     path: &str,
     value: &serde_json::Value,
-) -> Result<TrialConfig, String> {
-    axis::apply(config, path, value).map_err(|e| match e {
-        axis::ApplyError::UnknownPath(m) | axis::ApplyError::WrongType(m) => m,
-    })
+) -> Result<TrialConfig, ApplyError> {
+    axis::apply(config, path, value)
 }
 pub use dataset::{DatasetName, DatasetSpec};
 pub use error::{FieldError, SpecError};
@@ -50,6 +50,12 @@ impl Metric {
     /// Whether larger values are better (accuracies) or worse (losses).
     pub fn higher_is_better(self) -> bool {
         matches!(self, Metric::ValAccuracy | Metric::TrainAccuracy)
+    }
+
+    /// The range every value of the metric lies in, where there is one:
+    /// accuracies lie in 0 to 1, losses have no upper bound.
+    pub fn natural_range(self) -> Option<(f64, f64)> {
+        self.higher_is_better().then_some((0.0, 1.0))
     }
 
     /// The name used in files and MLflow (`val_accuracy`, ...).

@@ -255,3 +255,80 @@ impl CellIs for TrialRecord {
         self.cell[0].value == xs[x] && self.cell[1].value == ys[y]
     }
 }
+
+#[test]
+fn a_sweeps_heatmap_shows_its_whole_grid_while_it_fills_in() {
+    let spec = sweep(2);
+    let all = records(&spec, |x, y, _| 0.5 + 0.1 * x as f64 + 0.05 * y as f64);
+    // Nothing finished yet, trials 0 and 1 training: every cell is there.
+    let empty = analysis::sweep_heatmap(&spec, &[], &request(), &[0, 1]).unwrap();
+    assert_eq!(empty.x_labels, ["0.0", "0.3", "0.6"]);
+    assert_eq!(empty.y_labels, ["none", "batch"]);
+    assert_eq!(empty.cells.len(), 6);
+    assert!(empty.cells.iter().all(|c| c.summary.is_none()));
+    // The first cell's two repeats are trials 0 and 1 (cells in grid order).
+    assert_eq!((empty.cell(0, 0).running, empty.cell(0, 0).pending), (2, 0));
+    let waiting: usize = empty.cells.iter().map(|c| c.pending).sum();
+    assert_eq!(waiting, 10);
+    // Three records in: their cell filled, one trial running, the rest pending.
+    let some = &all[..3];
+    let map = analysis::sweep_heatmap(&spec, some, &request(), &[3]).unwrap();
+    assert_eq!(map.cells.len(), 6);
+    let filled: Vec<_> = map.cells.iter().filter(|c| c.summary.is_some()).collect();
+    assert_eq!(filled.len(), 2, "{map:?}");
+    let counted: usize = map
+        .cells
+        .iter()
+        .map(|c| c.summary.map_or(0, |s| s.n) + c.running + c.pending)
+        .sum();
+    assert_eq!(counted, 12, "every trial in exactly one state");
+    assert_eq!(map.cells.iter().map(|c| c.running).sum::<usize>(), 1);
+    // Finished: the same as the heatmap of the records alone.
+    let done = analysis::sweep_heatmap(&spec, &all, &request(), &[]).unwrap();
+    let plain = analysis::heatmap(&all, &request()).unwrap();
+    assert_eq!(done, plain);
+}
+
+#[test]
+fn intervals_are_cut_to_the_metrics_range_and_few_values_are_flagged() {
+    // Two accuracies far apart: the t interval reaches far past 0 and 1.
+    let s = analysis::summarize(&[0.2, 0.9]).unwrap();
+    assert!(s.ci_low < 0.0 && s.ci_high > 1.0, "{s:?}");
+    let shown = s.shown_interval(Metric::ValAccuracy.natural_range());
+    assert_eq!((shown.low, shown.high, shown.clipped), (0.0, 1.0, true));
+    let label = plot::interval_label(&s, Metric::ValAccuracy);
+    assert_eq!(label, "0.000 – 1.000 (cut to 0–1) · n = 2: wide interval");
+    // A loss has no upper bound: nothing is cut.
+    let loss = analysis::summarize(&[0.2, 0.9]).unwrap();
+    assert!(!loss.shown_interval(Metric::ValLoss.natural_range()).clipped);
+    // Many close values: no cut, no hint; one value: no interval.
+    let tight = analysis::summarize(&[0.80, 0.81, 0.82, 0.80, 0.81]).unwrap();
+    let label = plot::interval_label(&tight, Metric::ValAccuracy);
+    assert!(!label.contains("cut") && !label.contains("wide"), "{label}");
+    let one = analysis::summarize(&[0.8]).unwrap();
+    assert_eq!(
+        plot::interval_label(&one, Metric::ValAccuracy),
+        "n = 1: no interval"
+    );
+}
+
+#[test]
+fn the_heatmap_says_its_colour_scale_and_marks_pending_cells() {
+    let spec = sweep(1);
+    let all = records(&spec, |x, _, _| 0.8 + 0.01 * x as f64);
+    let map = analysis::sweep_heatmap(&spec, &all[..2], &request(), &[2]).unwrap();
+    let svg = plot::heatmap_svg_string(&map, "filling in", (900, 700)).unwrap();
+    assert!(
+        svg.contains("val_accuracy (scale 0–1)"),
+        "colour bar says its scale"
+    );
+    assert!(svg.contains("1 running"));
+    assert!(svg.contains("1 pending"));
+    let loss = HeatmapRequest {
+        metric: Metric::ValLoss,
+        ..request()
+    };
+    let map = analysis::sweep_heatmap(&spec, &all, &loss, &[]).unwrap();
+    let svg = plot::heatmap_svg_string(&map, "losses", (900, 700)).unwrap();
+    assert!(svg.contains("val_loss (scale: data range)"));
+}
