@@ -100,3 +100,31 @@ pub fn open_html(html: &str) {
 pub fn hardware_concurrency() -> u32 {
     web_sys::window().map_or(0, |w| w.navigator().hardware_concurrency() as u32)
 }
+
+/// The page's URL fragment (without its `#`) when it starts with `prefix`,
+/// removed from the address bar so that a reload does not apply it again.
+pub fn take_fragment(prefix: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let hash = location.hash().ok()?;
+    let fragment = hash.strip_prefix('#').filter(|f| f.starts_with(prefix))?;
+    if let (Ok(history), Ok(path), Ok(search)) =
+        (window.history(), location.pathname(), location.search())
+    {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}")),
+        );
+    }
+    Some(fragment.to_string())
+}
+
+/// The page's address without its fragment: what a link into the app
+/// starts with, wherever (and under whatever sub-path) the site is served.
+pub fn page_address() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|href| href.split('#').next().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}

@@ -3,8 +3,8 @@
 //! builds and is tested natively.
 
 use sweeplab_core::spec::{
-    AxisSpec, DatasetName, DatasetSpec, Metric, ModelKind, Norm, SweepSpec, TrialConfig,
-    parse_axis_values,
+    AxisSpec, DatasetName, DatasetSpec, FieldError, Metric, ModelKind, Norm, SweepSpec,
+    TrialConfig, parse_axis_values, value_label,
 };
 
 /// A model to start from.
@@ -93,6 +93,9 @@ pub struct SweepForm {
     pub base: TrialConfig,
     /// Each axis row: its path and its values as typed.
     pub axes: Vec<(String, String)>,
+    /// The data set's fields the form does not show (validation fraction,
+    /// split seed), kept from a shared sweep.
+    pub dataset: DatasetSpec,
 }
 
 /// Largest grid the form lets a sweep have.
@@ -101,14 +104,14 @@ pub const MAX_TRIALS: usize = 1000;
 impl SweepForm {
     /// The sweep the form describes, or the first field that cannot be read
     /// (the sweep's own rules are checked by [`SweepSpec::problems`]).
-    pub fn to_spec(&self) -> Result<SweepSpec, String> {
+    pub fn to_spec(&self) -> Result<SweepSpec, FieldError> {
         let repeats = parse_count(&self.repeats, "repeats")?.unwrap_or(1);
         let dataset = DatasetSpec {
             name: self.data.dataset_name(),
             path: None,
             train_limit: parse_count(&self.train_limit, "dataset.train_limit")?,
             val_limit: parse_count(&self.val_limit, "dataset.val_limit")?,
-            ..DatasetSpec::default()
+            ..self.dataset.clone()
         };
         let axes = self
             .axes
@@ -132,25 +135,94 @@ impl SweepForm {
     }
 }
 
+impl SweepForm {
+    /// The form a new sweep starts from: the course's first experiment,
+    /// dropout against batch norm on the embedded Fashion-MNIST subset.
+    pub fn starter() -> Self {
+        Self {
+            name: "dropout-x-norm".into(),
+            hypothesis: "Batch norm lets the network tolerate more dropout.".into(),
+            data: DataChoice::Embedded,
+            repeats: "2".into(),
+            seed: "42".into(),
+            train_limit: "2000".into(),
+            val_limit: "1000".into(),
+            metric: Metric::ValAccuracy,
+            base: Template::Cnn.config(),
+            axes: vec![
+                ("model.dropout".into(), "0, 0.25, 0.5".into()),
+                ("model.norm".into(), "none, batch".into()),
+            ],
+            dataset: DatasetSpec::default(),
+        }
+    }
+
+    /// The form filled in with `spec` (a sweep opened from a link): what
+    /// [`SweepForm::to_spec`] turns back into the same sweep, but for where
+    /// its data lives (a browser has no data path; the user picks files).
+    pub fn from_spec(spec: &SweepSpec) -> Self {
+        let count = |n: Option<usize>| n.map_or(String::new(), |n| n.to_string());
+        Self {
+            name: spec.name.clone(),
+            hypothesis: spec.hypothesis.clone(),
+            data: match spec.dataset.name {
+                DatasetName::FashionMnist if spec.dataset.path.is_none() => DataChoice::Embedded,
+                DatasetName::FashionMnist | DatasetName::Idx => DataChoice::Idx,
+                DatasetName::Gestures => DataChoice::Gestures,
+            },
+            repeats: spec.repeats.to_string(),
+            seed: spec.seed.to_string(),
+            train_limit: count(spec.dataset.train_limit),
+            val_limit: count(spec.dataset.val_limit),
+            metric: spec.metric,
+            base: spec.base.clone(),
+            axes: spec
+                .axes
+                .iter()
+                .map(|a| {
+                    let values: Vec<String> = a.values.iter().map(value_label).collect();
+                    (a.path.clone(), values.join(", "))
+                })
+                .collect(),
+            dataset: DatasetSpec {
+                path: None,
+                ..spec.dataset.clone()
+            },
+        }
+    }
+
+    /// The template whose model family the form's base config is.
+    pub fn template(&self) -> Template {
+        match self.base.model.kind {
+            ModelKind::Mlp => Template::Mlp,
+            ModelKind::Cnn => Template::Cnn,
+            ModelKind::Gru | ModelKind::Lstm => Template::Gru,
+        }
+    }
+}
+
 /// A count field: empty is `None`, else a whole number.
-pub fn parse_count(text: &str, field: &str) -> Result<Option<usize>, String> {
+pub fn parse_count(text: &str, field: &str) -> Result<Option<usize>, FieldError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
     t.parse::<usize>()
         .map(Some)
-        .map_err(|_| format!("{field}: expected a whole number, got {t:?}"))
+        .map_err(|_| FieldError::new(field, format!("expected a whole number, got {t:?}")))
 }
 
 /// The seed field, a `u64` like the sweep file's (`usize` is 32 bits in
 /// wasm); empty is 0.
-pub fn parse_seed(text: &str) -> Result<u64, String> {
+pub fn parse_seed(text: &str) -> Result<u64, FieldError> {
     match text.trim() {
         "" => Ok(0),
-        t => t
-            .parse::<u64>()
-            .map_err(|_| format!("seed: expected a whole number from 0 to 2^64-1, got {t:?}")),
+        t => t.parse::<u64>().map_err(|_| {
+            FieldError::new(
+                "seed",
+                format!("expected a whole number from 0 to 2^64-1, got {t:?}"),
+            )
+        }),
     }
 }
 
@@ -159,21 +231,31 @@ mod tests {
     use super::*;
 
     fn form() -> SweepForm {
+        // The starter, with the validation limit left empty (all of it).
         SweepForm {
-            name: "dropout-x-norm".into(),
-            hypothesis: "Batch norm tolerates more dropout.".into(),
-            data: DataChoice::Embedded,
-            repeats: "2".into(),
-            seed: "42".into(),
-            train_limit: "2000".into(),
             val_limit: " ".into(),
-            metric: Metric::ValAccuracy,
-            base: Template::Cnn.config(),
-            axes: vec![
-                ("model.dropout".into(), "0, 0.25, 0.5".into()),
-                ("model.norm".into(), "none, batch".into()),
-            ],
+            ..SweepForm::starter()
         }
+    }
+
+    #[test]
+    fn a_shared_sweep_fills_the_form_and_reads_back_the_same() {
+        let mut shared = form().to_spec().unwrap();
+        shared.dataset.split_seed = 7;
+        shared.dataset.val_fraction = 0.2;
+        shared.seed = u64::MAX;
+        shared.base.model.kind = ModelKind::Mlp;
+        shared.base.model.dense = vec![32];
+        let filled = SweepForm::from_spec(&shared);
+        assert_eq!(filled.template(), Template::Mlp);
+        assert_eq!(filled.axes[1], ("model.norm".into(), "none, batch".into()));
+        assert_eq!(filled.to_spec().unwrap(), shared);
+        // Own files: a path does not travel, the choice asks for files.
+        let mut own = shared.clone();
+        own.dataset.path = Some("/home/me/fashion".into());
+        let filled = SweepForm::from_spec(&own);
+        assert_eq!(filled.data, DataChoice::Idx);
+        assert_eq!(filled.to_spec().unwrap().dataset.path, None);
     }
 
     #[test]
@@ -198,7 +280,7 @@ mod tests {
             ..form()
         };
         assert_eq!(big.to_spec().unwrap().seed, u64::MAX);
-        let bad = |f: SweepForm| f.to_spec().unwrap_err();
+        let bad = |f: SweepForm| f.to_spec().unwrap_err().to_string();
         assert_eq!(
             bad(SweepForm {
                 repeats: "two".into(),

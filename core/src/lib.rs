@@ -17,6 +17,7 @@ pub mod progress;
 pub mod protocol;
 pub mod record;
 pub mod report;
+pub mod share;
 pub mod spec;
 pub mod sweep;
 #[cfg(target_arch = "wasm32")]

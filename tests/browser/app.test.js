@@ -229,6 +229,71 @@ test('a sweep started while another trains waits its turn, and each keeps only i
   }
 });
 
+test('the form shows the fields of the chosen model, optimiser and schedule, grouped, with help and paths', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await page.click('#new-sweep');
+    const shown = (id) => page.isVisible(`#hp-${id}`);
+    assert.ok(await shown('model-conv_blocks'), 'a CNN has convolution blocks');
+    assert.ok(!(await shown('model-hidden')) && !(await shown('model-layers')), 'a CNN has no recurrent fields');
+    await page.selectOption('#template', 'gru');
+    assert.ok(await shown('model-hidden') && !(await shown('model-conv_blocks')));
+    await page.selectOption('#template', 'mlp');
+    assert.ok(!(await shown('model-conv_blocks')) && await shown('model-dense'));
+    // Nesterov momentum is SGD's: hidden under Adam, a checkbox under SGD.
+    await page.selectOption('#hp-train-optimizer', 'adam');
+    assert.ok(!(await shown('train-nesterov')) && !(await shown('train-momentum')));
+    await page.selectOption('#hp-train-optimizer', 'sgd');
+    assert.equal(await page.getAttribute('#hp-train-nesterov', 'type'), 'checkbox');
+    await page.check('#hp-train-nesterov');
+    // A field that is scanned stays on screen whatever the model.
+    await page.locator('.axis-path').nth(0).selectOption('model.kernel_size');
+    assert.ok(await shown('model-kernel_size'));
+    const groups = await page.$$eval('.param-group', (hs) => hs.map((h) => h.textContent));
+    assert.deepEqual(groups, ['Architecture', 'Regularisation', 'Optimisation', 'Schedule']);
+    assert.match(await page.textContent('label.param:has(#hp-train-lr)'), /Learning rate.*train\.lr.*log scale/);
+    await page.screenshot({ path: path.join(artifacts, 'form-mlp-sgd.png'), fullPage: true });
+    const toml = await downloadText(page, '#download-spec');
+    assert.match(toml, /optimizer = "sgd"/);
+    assert.match(toml, /nesterov = true/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a shared link opens the sweep in another browser with its form filled in; a cut link says why', async () => {
+  const first = await launch({ webgpu: false });
+  const second = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(first.context, server.url);
+    await fillSmallSweep(page, { name: 'shared-sweep', repeats: 3 });
+    await page.fill('#sweep-hypothesis', 'Dropout & width: 100% #interaction?');
+    await page.click('#start');
+    await page.waitForSelector('#sweep-title:has-text("shared-sweep")');
+    const original = await downloadText(page, '#export-spec');
+    await page.click('#share');
+    const link = await page.inputValue('#share-link');
+    assert.ok(link.startsWith(`${server.url}#sweep=`), link);
+    // Another browser (its own profile and storage) opens the link.
+    const other = await openApp(second.context, link);
+    await other.page.waitForSelector('#shared-note');
+    assert.equal(await other.page.inputValue('#sweep-name'), 'shared-sweep');
+    assert.equal(await other.page.inputValue('#repeats'), '3');
+    assert.equal(await downloadText(other.page, '#download-spec'), original);
+    assert.ok(!other.page.url().includes('#'), 'the link is applied once, not on every reload');
+    // A link cut short: a clear message, the starter form.
+    await other.page.goto(link.slice(0, link.indexOf('%0A') + 3), { waitUntil: 'commit' });
+    await other.page.waitForSelector('#notice');
+    assert.match(await other.page.textContent('#notice'), /the link's sweep file: /);
+    assert.deepEqual([...errors, ...other.errors], []);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
 test('a trials.jsonl from native-sweep imports and shows its heatmap, with no training worker started', async () => {
   const out = fs.mkdtempSync(path.join(artifacts, 'native-'));
   runNativeSweep(out, { name: 'native-import', hypothesis: 'Imported from the CLI.' });

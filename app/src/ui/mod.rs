@@ -10,13 +10,15 @@ mod sweep_page;
 
 use leptos::prelude::*;
 
-use crate::browser::set_setting;
+use crate::browser::{set_setting, take_fragment};
+use crate::form::SweepForm;
 use import::ImportButton;
 use new_sweep::NewSweep;
 use state::{AppState, CPU_WORKERS_KEY};
 use sweep_page::SweepPage;
 use sweeplab_core::protocol::BackendChoice;
 use sweeplab_core::record::Backend;
+use sweeplab_core::share::{FRAGMENT_PREFIX, from_fragment};
 
 /// The whole page: header with the backend badge, the sweep list, and the
 /// new-sweep form or the open sweep.
@@ -24,6 +26,22 @@ use sweeplab_core::record::Backend;
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     state.load();
+    // Opened from a shared link (or one pasted into this tab later): its
+    // sweep fills the new-sweep form.
+    let open_link = move || {
+        if let Some(fragment) = take_fragment(FRAGMENT_PREFIX) {
+            match from_fragment(&fragment) {
+                Ok(spec) => {
+                    state.shared.set(Some(SweepForm::from_spec(&spec)));
+                    state.show(None);
+                }
+                Err(e) => state.notice.set(Some(e.to_string())),
+            }
+        }
+    };
+    open_link();
+    let on_hash = window_event_listener(leptos::ev::hashchange, move |_| open_link());
+    on_cleanup(move || on_hash.remove());
     let badge = move || {
         state.live.with(|l| match l.backend {
             Some(Backend::Wgpu) => format!("WebGPU · {}", l.adapter),

@@ -9,9 +9,10 @@ use serde_json::Value;
 use sweeplab_core::data::{ProvidedFile, from_provided};
 use sweeplab_core::estimate::sweep_seconds;
 use sweeplab_core::record::Backend;
+use sweeplab_core::spec::catalogue::{CATALOGUE, Group, Hyperparameter, applies};
 use sweeplab_core::spec::{
-    DatasetName, Metric, SweepSpec, TrialConfig, apply_axis, choices, hyperparameter_paths,
-    parse_axis_values, value_label,
+    DatasetName, FieldError, Metric, SweepSpec, TrialConfig, apply_axis, choices,
+    hyperparameter_paths, parse_axis_values, value_label,
 };
 
 use super::state::{AppState, measured_speed, save_and_show};
@@ -42,31 +43,40 @@ fn input_value(ev: &leptos::ev::Event) -> String {
     event_target_value(ev)
 }
 
-/// The form.
+/// The form: the starter sweep, or the sweep of a link the page was opened
+/// with (taken once).
 #[component]
 pub fn NewSweep(state: AppState) -> impl IntoView {
-    let name = RwSignal::new("dropout-x-norm".to_string());
-    let hypothesis =
-        RwSignal::new("Batch norm lets the network tolerate more dropout.".to_string());
-    let data = RwSignal::new(DataChoice::Embedded);
+    let shared = state.shared.get_untracked();
+    if shared.is_some() {
+        state.shared.set(None);
+    }
+    let from_link = shared.is_some();
+    let init = shared.unwrap_or_else(SweepForm::starter);
+    let name = RwSignal::new(init.name.clone());
+    let hypothesis = RwSignal::new(init.hypothesis.clone());
+    let data = RwSignal::new(init.data);
     let files: RwSignal<Vec<ProvidedFile>> = RwSignal::new(Vec::new());
     let file_error: RwSignal<Option<String>> = RwSignal::new(None);
-    let template = RwSignal::new(Template::Cnn);
-    let config = RwSignal::new(Template::Cnn.config());
+    let template = RwSignal::new(init.template());
+    let config = RwSignal::new(init.base.clone());
     let field_errors: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());
-    let repeats = RwSignal::new("2".to_string());
-    let seed = RwSignal::new("42".to_string());
-    let train_limit = RwSignal::new("2000".to_string());
-    let val_limit = RwSignal::new("1000".to_string());
-    let metric = RwSignal::new(Metric::ValAccuracy);
-    let axes = RwSignal::new(vec![
-        axis_row("model.dropout", "0, 0.25, 0.5"),
-        axis_row("model.norm", "none, batch"),
-    ]);
+    let repeats = RwSignal::new(init.repeats.clone());
+    let seed = RwSignal::new(init.seed.clone());
+    let train_limit = RwSignal::new(init.train_limit.clone());
+    let val_limit = RwSignal::new(init.val_limit.clone());
+    let metric = RwSignal::new(init.metric);
+    let axes = RwSignal::new(
+        init.axes
+            .iter()
+            .map(|(path, values)| axis_row(path, values))
+            .collect::<Vec<_>>(),
+    );
+    let dataset_rest = init.dataset.clone();
     let save_error: RwSignal<Option<String>> = RwSignal::new(None);
 
     // The sweep the form describes, or the first reason it cannot be built.
-    let spec = Memo::new(move |_| -> Result<SweepSpec, String> {
+    let spec = Memo::new(move |_| -> Result<SweepSpec, FieldError> {
         SweepForm {
             name: name.get(),
             hypothesis: hypothesis.get(),
@@ -82,6 +92,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 .iter()
                 .map(|row| (row.path.get(), row.values.get()))
                 .collect(),
+            dataset: dataset_rest.clone(),
         }
         .to_spec()
     });
@@ -91,7 +102,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             .iter()
             .map(|p| p.to_string())
             .collect::<Vec<_>>(),
-        Err(e) => vec![e],
+        Err(e) => vec![e.to_string()],
     });
     let needs_files = move || data.get().needs_files();
     let can_start = move || {
@@ -276,6 +287,9 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="new-title">
             <h2 id="new-title">"New sweep"</h2>
+            {from_link.then(|| view! {
+                <p class="notice" id="shared-note" role="status">"Filled in from a shared link: check it, choose the data files if it needs them, and start it."</p>
+            })}
             <div class="grid2">
                 <label>"Name" <input id="sweep-name" prop:value=move || name.get()
                     on:input=move |ev| name.set(input_value(&ev)) /></label>
@@ -334,7 +348,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                         <option value="gru" selected=move || template.get() == Template::Gru>"GRU (sequences)"</option>
                     </select>
                 </label>
-                <HyperparameterFields config field_errors />
+                <HyperparameterFields config field_errors axes />
             </fieldset>
 
             <fieldset>
@@ -360,7 +374,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             <p class="estimate" id="estimate">{estimate}</p>
             <div class="row">
                 <button id="start" class="primary" on:click=start disabled=move || !can_start()>"Start sweep"</button>
-                <button type="button" on:click=download_spec disabled=move || spec.with(|s| s.is_err())>"Download sweep file"</button>
+                <button type="button" id="download-spec" on:click=download_spec disabled=move || spec.with(|s| s.is_err())>"Download sweep file"</button>
                 <label class="filebutton">"Open a sweep file"
                     <input type="file" accept=".toml,.json" on:change=open_spec /></label>
             </div>
@@ -371,13 +385,17 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     }
 }
 
-/// One input per hyperparameter of the base config, typed from its value.
+/// One input per hyperparameter of the base config, grouped (architecture,
+/// regularisation, optimisation, schedule), each with its name in words, its
+/// sweep-file path and a help line: only those that apply to the config's
+/// model, optimiser and schedule (or are an axis); booleans as checkboxes,
+/// choices as selects.
 #[component]
 fn HyperparameterFields(
     config: RwSignal<TrialConfig>,
     field_errors: RwSignal<Vec<(String, String)>>,
+    axes: RwSignal<Vec<AxisRow>>,
 ) -> impl IntoView {
-    let paths = hyperparameter_paths();
     let set = move |path: String, text: String| {
         let current = config.get_untracked();
         let value = current_value(&current, &path);
@@ -402,34 +420,58 @@ fn HyperparameterFields(
             }
         }
     };
+    let field = move |h: &'static Hyperparameter| {
+        let path = h.path.to_string();
+        let id = format!("hp-{}", path.replace('.', "-"));
+        let p = path.clone();
+        let shown = move || value_text(&current_value(&config.get(), &p));
+        let input = if let Some(options) = choices(&path) {
+            let p = path.clone();
+            let p2 = path.clone();
+            view! {
+                <select id=id.clone() on:change=move |ev| set(p.clone(), event_target_value(&ev))>
+                    {options.into_iter().map(|o| {
+                        let p3 = p2.clone();
+                        let o2 = o.clone();
+                        view! { <option value=o.clone() selected=move || value_text(&current_value(&config.get(), &p3)) == o2>{o.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            }.into_any()
+        } else if current_value(&config.get_untracked(), &path).is_boolean() {
+            let p = path.clone();
+            let p2 = path.clone();
+            view! {
+                <input id=id.clone() type="checkbox"
+                    prop:checked=move || current_value(&config.get(), &p2) == Value::Bool(true)
+                    on:change=move |ev| set(p.clone(), event_target_checked(&ev).to_string()) />
+            }
+            .into_any()
+        } else {
+            let p = path.clone();
+            view! {
+                <input id=id.clone() prop:value=shown on:change=move |ev| set(p.clone(), event_target_value(&ev)) />
+            }.into_any()
+        };
+        // Shown while it changes something for this config, or is scanned.
+        let p = path.clone();
+        let visible = move || {
+            applies(&p, &config.get()) || axes.with(|a| a.iter().any(|r| r.path.get() == p))
+        };
+        view! {
+            <label class="param" title=h.help style:display=move || if visible() { "" } else { "none" }>
+                <span>{h.name}" "<code class="path">{h.path}</code></span>
+                {input}
+                <small class="help">{h.help}</small>
+            </label>
+        }
+    };
     view! {
-        <div class="params">
-            {paths.into_iter().map(|path| {
-                let label = path.clone();
-                let id = format!("hp-{}", path.replace('.', "-"));
-                let p = path.clone();
-                let shown = move || value_text(&current_value(&config.get(), &p));
-                let input = if let Some(options) = choices(&path) {
-                    let p = path.clone();
-                    let p2 = path.clone();
-                    view! {
-                        <select id=id.clone() on:change=move |ev| set(p.clone(), event_target_value(&ev))>
-                            {options.into_iter().map(|o| {
-                                let p3 = p2.clone();
-                                let o2 = o.clone();
-                                view! { <option value=o.clone() selected=move || value_text(&current_value(&config.get(), &p3)) == o2>{o.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    }.into_any()
-                } else {
-                    let p = path.clone();
-                    view! {
-                        <input id=id.clone() prop:value=shown on:change=move |ev| set(p.clone(), event_target_value(&ev)) />
-                    }.into_any()
-                };
-                view! { <label class="param"><span>{label}</span>{input}</label> }
-            }).collect_view()}
-        </div>
+        {Group::ALL.into_iter().map(|group| view! {
+            <h4 class="param-group">{group.title()}</h4>
+            <div class="params">
+                {CATALOGUE.iter().filter(|h| h.group == group).map(field).collect_view()}
+            </div>
+        }).collect_view()}
     }
 }
 

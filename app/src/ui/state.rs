@@ -20,6 +20,7 @@ use sweeplab_core::spec::SweepSpec;
 use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
 
 use crate::browser::{hardware_concurrency, set_setting, setting};
+use crate::form::SweepForm;
 use crate::schedule::{Schedule, WorkerId, default_cpu_workers, worker_count};
 use crate::shown::join_by;
 use crate::store::{self, StoredEpoch};
@@ -149,6 +150,9 @@ pub struct AppState {
     pub queue: RwSignal<Vec<(String, BackendChoice)>>,
     /// How many CPU workers train a sweep's trials at once.
     pub cpu_workers: RwSignal<usize>,
+    /// A sweep the page was opened with (a shared link), to fill the
+    /// new-sweep form once.
+    pub shared: RwSignal<Option<SweepForm>>,
 }
 
 /// Local-storage key of the CPU workers setting.
@@ -226,6 +230,7 @@ impl AppState {
                     .filter(|&n| n >= 1)
                     .unwrap_or_else(|| default_cpu_workers(hardware_concurrency())),
             ),
+            shared: RwSignal::new(None),
         }
     }
 

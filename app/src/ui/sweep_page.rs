@@ -12,7 +12,7 @@ use super::analysis::Analysis;
 use super::canvas::draw_on;
 use super::journal::JournalEditor;
 use super::state::{AppState, RunStatus, db};
-use crate::browser::download;
+use crate::browser::{download, page_address};
 use crate::store;
 use crate::sweep_entry::{Origin, SweepEntry};
 
@@ -131,6 +131,18 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
         });
     };
 
+    // A link that opens the app with this sweep's definition filled in.
+    let share: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
+    let make_link = move |_| {
+        if let Some(e) = entry.get_untracked() {
+            share.set(Some(
+                sweeplab_core::share::fragment(&e.spec)
+                    .map(|f| format!("{}#{f}", page_address()))
+                    .map_err(|e| e.to_string()),
+            ));
+        }
+    };
+
     let export_jsonl = move |_| {
         let text: String = state
             .records
@@ -237,7 +249,18 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                         <button id="export-jsonl" on:click=export_jsonl>"Results (trials.jsonl)"</button>
                         <button on:click=export_csv>"Summary (.csv)"</button>
                         <button id="export-journal" on:click=export_journal>"Journal (journal.json)"</button>
+                        <button id="share" on:click=make_link title="a link that opens sweeplab with this sweep's definition filled in (no results; the sweep travels in the link itself, never to a server)">"Share link"</button>
                     </div>
+                    {move || share.get().map(|link| match link {
+                        Ok(url) => view! {
+                            <label class="wide">"Link to this sweep (copy it) "
+                                <input id="share-link" readonly prop:value=url on:focus=|ev| {
+                                    if let Some(input) = crate::browser::event_input(&ev) { input.select() }
+                                } />
+                            </label>
+                        }.into_any(),
+                        Err(why) => view! { <p class="error" role="alert" id="share-error">{why}</p> }.into_any(),
+                    })}
                     <p>"Run on your workstation: download the sweep file, then"</p>
                     <pre id="workstation-command"><code>{command}</code></pre>
                     {data_note.map(|n| view! { <p class="muted">{n}</p> })}

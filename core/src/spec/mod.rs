@@ -3,6 +3,7 @@
 //! one-line errors that name the field and what was expected.
 
 mod axis;
+pub mod catalogue;
 mod dataset;
 mod error;
 mod model;
