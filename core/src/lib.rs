@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod bundle;
 pub mod data;
 mod digest;
 pub mod estimate;

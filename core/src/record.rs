@@ -226,9 +226,12 @@ impl TrialRecord {
 
     /// Whether this record is a trial of the sweep with grid id `sweep_id`
     /// expanded to `trials`: same grid, and the grid's trial at the record's
-    /// index has the record's id.
+    /// index has the record's id. A record written by sweeplab 0.1 carries
+    /// that version's grid id, which today's rules cannot recompute; its
+    /// trial id was recomputed when it was read, so for it the trial check
+    /// (same config, data, seed and index) is the whole check.
     pub fn check_belongs(&self, sweep_id: &str, trials: &[Trial]) -> Result<(), NotInSweep> {
-        if self.sweep_id != sweep_id {
+        if self.sweep_id != sweep_id && self.legacy_trial_id.is_none() {
             return Err(NotInSweep::OtherSweep {
                 expected: sweep_id.to_string(),
                 found: self.sweep_id.clone(),

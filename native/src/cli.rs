@@ -35,6 +35,19 @@ pub enum Command {
     /// Download a data set into the cache (sha256-checked) and print where it
     /// is, for a sweep file's `dataset.path`.
     Fetch(FetchArgs),
+    /// Write a results directory as one results bundle (zip: sweep file,
+    /// records, journal) for the browser app or a colleague; `show` opens one.
+    Bundle(BundleArgs),
+}
+
+/// `native-sweep bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// A results directory.
+    pub dir: PathBuf,
+    /// The bundle to write [default: the directory's path with `.zip`].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// A data set `fetch` can download.
@@ -122,7 +135,9 @@ pub struct RunArgs {
 /// `native-sweep show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A results directory.
+    /// A results directory, or a results bundle (`.zip`, from the browser
+    /// app or `native-sweep bundle`), unpacked into a results directory
+    /// beside it (the same path without `.zip`).
     pub dir: PathBuf,
     /// Axis along the heatmap's horizontal [default: the first axis].
     #[arg(long)]

@@ -3,6 +3,7 @@
 //! the same as in the browser app.
 
 use sweeplab_core::analysis::AnalysisError;
+use sweeplab_core::bundle::BundleError;
 use sweeplab_core::data::DataError;
 use sweeplab_core::plot::PlotError;
 use sweeplab_core::record::RecordError;
@@ -47,6 +48,9 @@ pub enum CliError {
     /// refused, else 1.
     #[error(transparent)]
     Mlflow(#[from] MlflowError),
+    /// A results bundle that does not read: exit code 2.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
 }
 
 impl CliError {
@@ -58,6 +62,7 @@ impl CliError {
             | CliError::Data(_)
             | CliError::Record(_)
             | CliError::Analysis(_)
+            | CliError::Bundle(_)
             | CliError::Mlflow(MlflowError::Auth { .. }) => 2,
             CliError::Report(ReportError::Plot(_)) => 1,
             CliError::Report(_) => 2,

@@ -10,8 +10,9 @@ use crate::cli::{JournalArgs, NoteArgs};
 use crate::error::{CliError, input};
 use crate::results::{ResultsDir, write_atomic};
 
-/// The journal kept in every results directory that has one.
-pub const JOURNAL_FILE: &str = "journal.json";
+/// The journal kept in every results directory that has one (the name a
+/// results bundle uses too).
+pub use sweeplab_core::bundle::JOURNAL_FILE;
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -3,6 +3,7 @@
 //! cluster job arrays, summaries and plots, the experiment journal and the
 //! one-page report.
 
+mod bundle;
 pub mod cli;
 pub mod device;
 mod error;
@@ -42,6 +43,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Note(args) => journal::note(&args),
         cli::Command::Report(args) => report::report(&args),
         cli::Command::Fetch(args) => fetch::fetch(&args),
+        cli::Command::Bundle(args) => bundle::bundle(&args),
     };
     match result {
         Ok(code) => code,

@@ -12,10 +12,9 @@ use sweeplab_core::sweep::sweep_id;
 
 use crate::error::{CliError, input};
 
-/// The sweep file kept in every results directory.
-pub const SWEEP_FILE: &str = "sweep.toml";
-/// Finished trials, one JSON line each.
-pub const TRIALS_FILE: &str = "trials.jsonl";
+/// The sweep file kept in every results directory, and finished trials,
+/// one JSON line each: the names a results bundle uses too.
+pub use sweeplab_core::bundle::{SWEEP_FILE, TRIALS_FILE};
 
 /// An open results directory.
 #[derive(Debug, Clone)]

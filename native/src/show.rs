@@ -31,7 +31,11 @@ fn parse_metric(name: &str) -> Result<Metric, CliError> {
 
 /// Run the command.
 pub fn show(args: &ShowArgs) -> Result<i32, CliError> {
-    let results = ResultsDir::open(&args.dir)?;
+    let dir = match args.dir.extension() {
+        Some(ext) if ext == "zip" => crate::bundle::unpack(&args.dir)?,
+        _ => args.dir.clone(),
+    };
+    let results = ResultsDir::open(&dir)?;
     let records = results.records()?;
     let selection = Selection {
         x: args.x.clone(),

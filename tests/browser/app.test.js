@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
-  artifacts, runNativeSweep, dist,
+  artifacts, runNativeSweep, nativeSweep, downloadFile, dist,
 } from './harness.js';
 
 let server;
@@ -310,6 +310,23 @@ test('a trials.jsonl from native-sweep imports and shows its heatmap, with no tr
     // Drawing an imported sweep needs no training worker: none was fetched.
     const fetched = requests.filter((u) => /worker/.test(u));
     assert.deepEqual(fetched, [], `worker scripts fetched: ${fetched}`);
+    // A results bundle both ways: native-sweep writes one and the app imports
+    // it; the app exports one and native-sweep show opens it.
+    nativeSweep(['note', path.join(out, 'results'), 'Bundled with its journal.']);
+    nativeSweep(['bundle', path.join(out, 'results')]);
+    await page.click('#notice button');
+    await page.setInputFiles('#import-file', [path.join(out, 'results.zip')]);
+    await page.waitForSelector('#notice:has-text("imported 4 trials")');
+    await page.waitForFunction(() => document.querySelectorAll('#heatmap-table tr.cell').length === 4);
+    assertHeatmapMatches(await heatmapCells(page), fs.readFileSync(jsonlPath, 'utf8'), 4);
+    assert.match(await page.textContent('#notes'), /Bundled with its journal/);
+    const fromApp = await downloadFile(page, '#export-bundle', path.join(out, 'from-app.zip'));
+    const shown = nativeSweep(['show', fromApp]);
+    assert.match(shown, /native-import/);
+    const ids = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).trial_id).sort();
+    assert.deepEqual(ids(path.join(out, 'from-app', 'trials.jsonl')), ids(jsonlPath));
+    assert.match(fs.readFileSync(path.join(out, 'from-app', 'journal.json'), 'utf8'), /Bundled with its journal/);
+    assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }

@@ -165,8 +165,20 @@ values = [0.0, 0.3]
 path = "train.lr"
 values = [0.001, 0.01]
 `);
-  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
   const results = path.join(dir, 'results');
-  execFileSync(bin, ['run', sweep, '--out', results, '--backend', 'cpu', '-q'], { stdio: 'inherit' });
+  nativeSweep(['run', sweep, '--out', results, '--backend', 'cpu', '-q']);
   return results;
+}
+
+/** Run native-sweep (the build the Rust tests made, or NATIVE_SWEEP); its stdout. */
+export function nativeSweep(args) {
+  const bin = process.env.NATIVE_SWEEP || path.join(root, 'target', 'debug', 'native-sweep');
+  return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Click a download button and return where the downloaded file is. */
+export async function downloadFile(page, selector, to) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  await dl.saveAs(to);
+  return to;
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use sweeplab_core::analysis::axis_levels;
+use sweeplab_core::bundle::{Bundle, BundleError};
 use sweeplab_core::journal::Journal;
 use sweeplab_core::record::{RecordError, TrialRecord, parse_jsonl};
 use sweeplab_core::spec::{AxisSpec, SpecError, SweepSpec};
@@ -46,9 +47,14 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
 /// Why picked files could not be imported (nothing is saved then).
 #[derive(Debug, thiserror::Error)]
 enum ImportError {
-    /// No `.jsonl` among the picked files.
-    #[error("choose a trials.jsonl file (with its sweep.toml and journal.json if you have them)")]
+    /// No `.jsonl` (or results bundle) among the picked files.
+    #[error(
+        "choose a results bundle (.zip), or a trials.jsonl file with its sweep.toml and journal.json if you have them"
+    )]
     NoRecords,
+    /// A results bundle that does not read (the same message as the CLI's).
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
     /// The records file holds no record.
     #[error("{0}: no trial records in it")]
     Empty(String),
@@ -83,6 +89,16 @@ struct Import {
 
 /// Read the picked files into a sweep entry and its records.
 fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, ImportError> {
+    if let Some(zip) = files.iter().find(|f| f.name.ends_with(".zip")) {
+        let bundle = Bundle::from_zip(&zip.name, &zip.bytes)?;
+        let mut entry = SweepEntry::new(bundle.spec, Origin::Imported, Vec::new(), now_ms());
+        entry.journal = bundle.journal;
+        return Ok(Import {
+            entry,
+            records: bundle.records,
+            torn: None,
+        });
+    }
     let jsonl = files
         .iter()
         .find(|f| f.name.ends_with(".jsonl"))
@@ -155,7 +171,7 @@ pub fn ImportButton(state: AppState) -> impl IntoView {
     };
     view! {
         <label class="filebutton" id="import-label">"Import results"
-            <input id="import-file" type="file" multiple accept=".jsonl,.toml,.json" on:change=on_change />
+            <input id="import-file" type="file" multiple accept=".zip,.jsonl,.toml,.json" on:change=on_change />
         </label>
     }
 }

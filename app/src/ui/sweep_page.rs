@@ -5,6 +5,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use sweeplab_core::bundle::Bundle;
 use sweeplab_core::record::{TrialStatus, to_csv};
 use sweeplab_core::sweep::expand;
 
@@ -149,6 +150,22 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
             .with_untracked(|r| r.iter().map(|r| r.to_json_line() + "\n").collect());
         download("trials.jsonl", "application/x-ndjson", text.as_bytes());
     };
+    // The sweep file, its records and its journal as one zip, which
+    // `native-sweep show` opens and the import button reads back.
+    let export_bundle = move |_| {
+        if let Some(e) = entry.get_untracked() {
+            let bundle = Bundle {
+                spec: e.spec.clone(),
+                records: state.records.get_untracked(),
+                journal: e.journal,
+            };
+            download(
+                &format!("{}.zip", e.spec.name),
+                "application/zip",
+                &bundle.to_zip(),
+            );
+        }
+    };
     let export_csv = move |_| {
         let text = state.records.with_untracked(|r| to_csv(r));
         download("summary.csv", "text/csv", text.as_bytes());
@@ -246,6 +263,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                     <h3 id="export-title">"Export and run elsewhere"</h3>
                     <div class="row">
                         <button id="export-spec" on:click=export_spec>"Sweep file (.toml)"</button>
+                        <button id="export-bundle" on:click=export_bundle title="sweep file, records and journal in one zip: import it here or open it with native-sweep show">"Results bundle (.zip)"</button>
                         <button id="export-jsonl" on:click=export_jsonl>"Results (trials.jsonl)"</button>
                         <button on:click=export_csv>"Summary (.csv)"</button>
                         <button id="export-journal" on:click=export_journal>"Journal (journal.json)"</button>

@@ -118,3 +118,49 @@ fn a_default_results_directory_named_by_sweeplab_0_1_is_resumed_not_started_anew
         "no second directory"
     );
 }
+
+#[test]
+fn a_bundle_of_a_sweeplab_0_1_directory_opens_with_show_and_never_overwrites() {
+    let dir = scratch("compat", "bundle");
+    let old = copy_fixture(&dir, "old");
+    let o = native(&["bundle", old.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let zip = dir.join("old.zip");
+    // Shown somewhere else: unpacked beside the bundle, same trials.
+    let elsewhere = scratch("compat", "bundle-opened");
+    let copy = elsewhere.join("shared.zip");
+    std::fs::copy(&zip, &copy).unwrap();
+    let o = native(&["show", copy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("fixture-0-1"));
+    let ids =
+        |d: &Path| -> HashSet<String> { records(d).into_iter().map(|r| r.trial_id).collect() };
+    let unpacked = elsewhere.join("shared");
+    assert_eq!(ids(&unpacked), ids(&old));
+    assert_eq!(ids(&unpacked).len(), 3);
+    // Again: the same contents, shown as they are.
+    let o = native(&["show", copy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A directory that now holds something else is not overwritten.
+    let journal = unpacked.join("journal.json");
+    std::fs::write(&journal, r#"{"notes": [], "conclusion": "mine"}"#).unwrap();
+    let o = native(&["show", copy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already holds other results"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(std::fs::read_to_string(&journal).unwrap().contains("mine"));
+    // Not a bundle: one line, exit 2.
+    let bad = elsewhere.join("bad.zip");
+    std::fs::write(&bad, "not a zip").unwrap();
+    let o = native(&["show", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a results bundle (zip)"),
+        "{}",
+        stderr(&o)
+    );
+}
