@@ -102,14 +102,14 @@ async function row(title, context, ours, expectBackend, peers) {
 
 if (rows.includes('cpu')) {
   const cpu = await launch({ webgpu: false });
-  await row('browser CPU: sweeplab wasm (Burn flex) vs TF.js cpu and wasm', cpu.context, 'cpu', 'cpu', ['cpu', 'wasm']);
+  await row('browser CPU: sweeplab wasm (Burn flex) vs TF.js cpu and wasm', cpu.context, 'cpu', 'flex', ['cpu', 'wasm']);
   await cpu.close();
 }
 if (rows.includes('gpu')) {
   const gpu = await launch({ webgpu: true });
   // No GPU here: WebGPU is Chromium's SwiftShader and WebGL its software
   // renderer, for both sides alike (harness.js flags).
-  await row('browser GPU (software adapter, SwiftShader): sweeplab WebGPU vs TF.js webgl and webgpu, same Chromium, same flags', gpu.context, 'gpu', 'webgpu', ['webgl', 'webgpu']);
+  await row('browser GPU (software adapter, SwiftShader): sweeplab WebGPU vs TF.js webgl and webgpu, same Chromium, same flags', gpu.context, 'gpu', 'wgpu', ['webgl', 'webgpu']);
   await gpu.close();
 }
 server.close();
