@@ -81,6 +81,8 @@ case "$mode" in
     ;;
   browser)
     $step "setup: serve and test programs" bash scripts/setup.sh tools
+    # The CSV test's table is scikit-learn's, installed with MLflow.
+    $step "setup: MLflow (scikit-learn for the CSV test)" bash scripts/setup.sh mlflow
     wasm_build
     browser_run
     ;;

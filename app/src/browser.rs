@@ -42,12 +42,37 @@ pub fn download_url(name: &str, url: &str) {
     anchor.click();
 }
 
-/// The files chosen in a file input, read into memory.
-pub async fn read_picked(input: &HtmlInputElement) -> Result<Vec<ProvidedFile>, String> {
+/// Largest data file the page reads (64 MiB): the full Fashion-MNIST
+/// training images fit (47 MB unpacked); a larger file would be checked on
+/// the page's thread and copied to every worker, so it is refused before a
+/// byte is read (`native-sweep` streams tables of any size).
+pub const MAX_DATA_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// The files chosen in a file input, read into memory; a file over
+/// `max_bytes` is refused, with its size, before any is read.
+pub async fn read_picked(
+    input: &HtmlInputElement,
+    max_bytes: Option<f64>,
+) -> Result<Vec<ProvidedFile>, String> {
     let mut out = Vec::new();
     let Some(list) = input.files() else {
         return Ok(out);
     };
+    let mb = |bytes: f64| bytes / (1024.0 * 1024.0);
+    if let Some(max) = max_bytes {
+        for i in 0..list.length() {
+            let Some(file) = list.item(i) else { continue };
+            if file.size() > max {
+                return Err(format!(
+                    "{}: {:.1} MB is more than the browser app reads ({:.0} MB at most); \
+                     native-sweep reads files of any size",
+                    file.name(),
+                    mb(file.size()),
+                    mb(max)
+                ));
+            }
+        }
+    }
     for i in 0..list.length() {
         let Some(file) = list.item(i) else { continue };
         let name = file.name();

@@ -52,6 +52,8 @@ pub enum DataChoice {
     Idx,
     /// The user's gestures zip.
     Gestures,
+    /// The user's CSV table (MLPs only), with a label column.
+    Csv,
 }
 
 impl DataChoice {
@@ -61,12 +63,64 @@ impl DataChoice {
             DataChoice::Embedded => DatasetName::FashionMnist,
             DataChoice::Idx => DatasetName::Idx,
             DataChoice::Gestures => DatasetName::Gestures,
+            DataChoice::Csv => DatasetName::Csv,
+        }
+    }
+
+    /// The form's choice for a sweep's data set: its own files unless it
+    /// names the embedded subset (a browser has no data path).
+    pub fn of(dataset: &DatasetSpec) -> Self {
+        match dataset.name {
+            DatasetName::FashionMnist if dataset.path.is_none() => DataChoice::Embedded,
+            DatasetName::FashionMnist | DatasetName::Idx => DataChoice::Idx,
+            DatasetName::Gestures => DataChoice::Gestures,
+            DatasetName::Csv => DataChoice::Csv,
         }
     }
 
     /// Whether the sweep needs files from the user.
     pub fn needs_files(self) -> bool {
         self != DataChoice::Embedded
+    }
+}
+
+/// The first experiment a data choice suggests: a name, a hypothesis and
+/// two axes (the heatmap's), as the course's exercises pose them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    /// Sweep name.
+    pub name: &'static str,
+    /// What the sweep is expected to show.
+    pub hypothesis: &'static str,
+    /// Two axes: path and values as typed.
+    pub axes: [(&'static str, &'static str); 2],
+}
+
+impl DataChoice {
+    /// The experiment this data suggests (images: dropout against batch
+    /// norm; sequences: hidden size against depth; a table: learning rate
+    /// against dropout).
+    pub fn experiment(self) -> Experiment {
+        match self {
+            DataChoice::Embedded | DataChoice::Idx => Experiment {
+                name: "dropout-x-norm",
+                hypothesis: "Batch norm lets the network tolerate more dropout.",
+                axes: [
+                    ("model.dropout", "0, 0.25, 0.5"),
+                    ("model.norm", "none, batch"),
+                ],
+            },
+            DataChoice::Gestures => Experiment {
+                name: "hidden-x-layers",
+                hypothesis: "A second recurrent layer pays off only with enough hidden units.",
+                axes: [("model.hidden", "32, 64"), ("model.layers", "1, 2")],
+            },
+            DataChoice::Csv => Experiment {
+                name: "lr-x-dropout",
+                hypothesis: "On a small table, dropout helps most at the higher learning rate.",
+                axes: [("train.lr", "0.01, 0.001"), ("model.dropout", "0, 0.3")],
+            },
+        }
     }
 }
 
@@ -93,8 +147,8 @@ pub struct SweepForm {
     pub base: TrialConfig,
     /// Each axis row: its path and its values as typed.
     pub axes: Vec<(String, String)>,
-    /// The data set's fields the form does not show (validation fraction,
-    /// split seed), kept from a shared sweep.
+    /// The data set's label column (CSV) and the fields the form does not
+    /// show (validation fraction, split seed), kept from a shared sweep.
     pub dataset: DatasetSpec,
 }
 
@@ -111,6 +165,11 @@ impl SweepForm {
             path: None,
             train_limit: parse_count(&self.train_limit, "dataset.train_limit")?,
             val_limit: parse_count(&self.val_limit, "dataset.val_limit")?,
+            // Only a table has a label column.
+            label: match self.data {
+                DataChoice::Csv => self.dataset.label.clone(),
+                _ => None,
+            },
             ..self.dataset.clone()
         };
         let axes = self
@@ -139,9 +198,10 @@ impl SweepForm {
     /// The form a new sweep starts from: the course's first experiment,
     /// dropout against batch norm on the embedded Fashion-MNIST subset.
     pub fn starter() -> Self {
+        let experiment = DataChoice::Embedded.experiment();
         Self {
-            name: "dropout-x-norm".into(),
-            hypothesis: "Batch norm lets the network tolerate more dropout.".into(),
+            name: experiment.name.into(),
+            hypothesis: experiment.hypothesis.into(),
             data: DataChoice::Embedded,
             repeats: "2".into(),
             seed: "42".into(),
@@ -149,10 +209,11 @@ impl SweepForm {
             val_limit: "1000".into(),
             metric: Metric::ValAccuracy,
             base: Template::Cnn.config(),
-            axes: vec![
-                ("model.dropout".into(), "0, 0.25, 0.5".into()),
-                ("model.norm".into(), "none, batch".into()),
-            ],
+            axes: experiment
+                .axes
+                .iter()
+                .map(|(path, values)| (path.to_string(), values.to_string()))
+                .collect(),
             dataset: DatasetSpec::default(),
         }
     }
@@ -165,11 +226,7 @@ impl SweepForm {
         Self {
             name: spec.name.clone(),
             hypothesis: spec.hypothesis.clone(),
-            data: match spec.dataset.name {
-                DatasetName::FashionMnist if spec.dataset.path.is_none() => DataChoice::Embedded,
-                DatasetName::FashionMnist | DatasetName::Idx => DataChoice::Idx,
-                DatasetName::Gestures => DataChoice::Gestures,
-            },
+            data: DataChoice::of(&spec.dataset),
             repeats: spec.repeats.to_string(),
             seed: spec.seed.to_string(),
             train_limit: count(spec.dataset.train_limit),
@@ -310,5 +367,65 @@ mod tests {
         assert_eq!(Template::Mlp.config().model.dense, vec![128, 64]);
         assert_eq!(DataChoice::Gestures.dataset_name(), DatasetName::Gestures);
         assert!(DataChoice::Idx.needs_files() && !DataChoice::Embedded.needs_files());
+        assert!(DataChoice::Csv.needs_files());
+    }
+
+    #[test]
+    fn each_data_choice_suggests_an_experiment_its_template_can_run() {
+        for (data, template) in [
+            (DataChoice::Embedded, Template::Cnn),
+            (DataChoice::Gestures, Template::Gru),
+            (DataChoice::Csv, Template::Mlp),
+        ] {
+            let e = data.experiment();
+            let mut form = SweepForm {
+                name: e.name.into(),
+                hypothesis: e.hypothesis.into(),
+                data,
+                base: template.config(),
+                axes: e
+                    .axes
+                    .iter()
+                    .map(|(p, v)| (p.to_string(), v.to_string()))
+                    .collect(),
+                ..form()
+            };
+            form.dataset.label = Some("class".into());
+            let spec = form.to_spec().unwrap();
+            assert!(
+                spec.problems().is_empty(),
+                "{data:?}: {:?}",
+                spec.problems()
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_sweep_keeps_its_label_column_and_other_data_drops_it() {
+        let mut table = SweepForm {
+            data: DataChoice::Csv,
+            base: Template::Mlp.config(),
+            ..form()
+        };
+        table.dataset.label = Some("species".into());
+        let spec = table.to_spec().unwrap();
+        assert_eq!(spec.dataset.name, DatasetName::Csv);
+        assert_eq!(spec.dataset.label.as_deref(), Some("species"));
+        assert!(spec.problems().is_empty(), "{:?}", spec.problems());
+        let back = SweepForm::from_spec(&spec);
+        assert_eq!(back.data, DataChoice::Csv);
+        assert_eq!(back.to_spec().unwrap(), spec);
+        // Back to the embedded images: no label column is left behind.
+        table.data = DataChoice::Embedded;
+        assert_eq!(table.to_spec().unwrap().dataset.label, None);
+        // Without a label column the sweep says which field is missing.
+        let mut unlabelled = spec.clone();
+        unlabelled.dataset.label = None;
+        assert!(
+            unlabelled
+                .problems()
+                .iter()
+                .any(|p| p.to_string().starts_with("dataset.label: is required"))
+        );
     }
 }

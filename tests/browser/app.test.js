@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
-  artifacts, runNativeSweep, nativeSweep, downloadFile, dist,
+  artifacts, runNativeSweep, nativeSweep, downloadFile, dist, setParam,
 } from './harness.js';
 
 let server;
@@ -163,6 +163,9 @@ test('reloading while two workers are mid-trial keeps finished trials once and r
       return m && Number(m[1]) >= 3;
     }, null, { timeout: 600_000, polling: 100 });
     assert.deepEqual(errors, []);
+    // A running sweep as a student sees it: finished cells coloured, the
+    // rest pending or running.
+    await page.screenshot({ path: path.join(artifacts, 'sweep-running.png'), fullPage: true });
     await page.reload({ waitUntil: 'commit' });
     await page.waitForSelector('#sweep-list button');
     await page.click('#sweep-list button:has-text("reload-me")');
@@ -237,8 +240,12 @@ test('the form shows the fields of the chosen model, optimiser and schedule, gro
     const shown = (id) => page.isVisible(`#hp-${id}`);
     assert.ok(await shown('model-conv_blocks'), 'a CNN has convolution blocks');
     assert.ok(!(await shown('model-hidden')) && !(await shown('model-layers')), 'a CNN has no recurrent fields');
+    await page.screenshot({ path: path.join(artifacts, 'form-cnn.png'), fullPage: true });
     await page.selectOption('#template', 'gru');
     assert.ok(await shown('model-hidden') && !(await shown('model-conv_blocks')));
+    // Sequences suggest their own first experiment (the name was not typed).
+    assert.equal(await page.inputValue('#sweep-name'), 'hidden-x-layers');
+    await page.screenshot({ path: path.join(artifacts, 'form-gru.png'), fullPage: true });
     await page.selectOption('#template', 'mlp');
     assert.ok(!(await shown('model-conv_blocks')) && await shown('model-dense'));
     // Nesterov momentum is SGD's: hidden under Adam, a checkbox under SGD.
@@ -373,6 +380,75 @@ test('a stored record the app cannot read is reported with the CLI\'s message an
     assert.ok(kept.includes(changed), 'the unreadable row is still stored as it was');
   } finally {
     await browser.close();
+  }
+});
+
+/** scikit-learn's wine data set as a CSV file (header row, class in "target"),
+ * written by the scikit-learn that `make test` installs beside MLflow. */
+function wineCsv(dir) {
+  const venv = process.env.SWEEPLAB_MLFLOW_VENV || path.join(process.env.HOME, '.cache/sweeplab/mlflow-venv');
+  const file = path.join(dir, 'wine.csv');
+  execFileSync(path.join(venv, 'bin/python'), ['-c',
+    `import sklearn.datasets as d; d.load_wine(as_frame=True).frame.to_csv(${JSON.stringify(file)}, index=False)`]);
+  return file;
+}
+
+test('an MLP sweep trains on a CSV table; bad and oversized tables are refused with what is wrong', async () => {
+  const dir = fs.mkdtempSync(path.join(artifacts, 'csv-'));
+  const wine = wineCsv(dir);
+  const text = path.join(dir, 'text.csv');
+  fs.writeFileSync(text, 'a,b,y\n1,2,p\n3,x4,q\n');
+  const large = path.join(dir, 'large.csv');
+  fs.writeFileSync(large, Buffer.alloc(100 * 1024 * 1024, '1,2,3\n'));
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await page.click('#new-sweep');
+    await page.fill('#sweep-name', 'wine');
+    // A table trains MLPs: choosing it picks that template.
+    await page.selectOption('#data-choice', 'csv');
+    assert.equal(await page.inputValue('#template'), 'mlp');
+    // 100 MB: refused before it is read, and the page answers at once.
+    await page.setInputFiles('#data-files', [large]);
+    await page.waitForSelector('#file-error');
+    assert.match(await page.textContent('#file-error'), /large\.csv: 100\.0 MB is more than the browser app reads/);
+    assert.equal(await page.evaluate(() => 1 + 1), 2);
+    assert.ok(await page.isDisabled('#start'));
+    // Text in a numeric column: the line and the column.
+    await page.setInputFiles('#data-files', [text]);
+    await page.waitForFunction(() => /line 3, column "b"/.test(document.querySelector('#file-error')?.textContent || ''));
+    assert.ok(await page.isDisabled('#start'));
+    // Wine: the label column is the header's last, each class split 80/20.
+    await page.setInputFiles('#data-files', [wine]);
+    await page.waitForSelector('#data-label');
+    assert.equal(await page.inputValue('#data-label'), 'target');
+    await page.waitForFunction(() => /142 training and 36 validation examples, 3 classes/.test(document.querySelector('#save-note')?.textContent || ''));
+    await page.fill('#repeats', '1');
+    await setParam(page, 'hp-train-epochs', '15');
+    await setParam(page, 'hp-train-batch_size', '16');
+    await setParam(page, 'hp-model-dense', '32');
+    const paths = page.locator('.axis-path');
+    const values = page.locator('.axis-values');
+    await paths.nth(0).selectOption('model.dropout');
+    await values.nth(0).fill('0, 0.3');
+    await paths.nth(1).selectOption('train.lr');
+    await values.nth(1).fill('0.003, 0.01');
+    await page.screenshot({ path: path.join(artifacts, 'form-csv.png'), fullPage: true });
+    await page.click('#start');
+    await waitFinished(page, 4, 4);
+    const jsonl = await downloadText(page, '#export-jsonl');
+    assertHeatmapMatches(await heatmapCells(page), jsonl, 4);
+    const records = jsonl.trim().split('\n').map((l) => JSON.parse(l));
+    for (const r of records) {
+      assert.equal(r.dataset.name, 'csv');
+      assert.equal(r.dataset.label, 'target');
+    }
+    const best = Math.max(...records.map((r) => r.epochs[r.epochs.length - 1].val_accuracy));
+    assert.ok(best > 0.85, `best val accuracy ${best}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    fs.rmSync(large, { force: true });
   }
 });
 

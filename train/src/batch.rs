@@ -18,6 +18,8 @@ pub enum BatchInputs {
         /// 1.0 at the last valid step, 0.0 elsewhere.
         last_step: Tensor<3>,
     },
+    /// Table rows `[batch, features]`.
+    Rows(Tensor<2>),
 }
 
 /// Inputs and labels of one batch.
@@ -59,6 +61,10 @@ pub fn batch(set: &Dataset, indices: &[usize], device: &Device) -> Batch {
                 last_step: Tensor::from_data(TensorData::new(last, [n, steps, 1]), device),
             }
         }
+        ExampleShape::Row { features } => BatchInputs::Rows(Tensor::from_data(
+            TensorData::new(values, [n, features]),
+            device,
+        )),
     };
     Batch {
         inputs,

@@ -141,7 +141,7 @@ pub fn ImportButton(state: AppState) -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            let picked = match read_picked(&input).await {
+            let picked = match read_picked(&input, None).await {
                 Ok(p) => p,
                 Err(e) => return state.notice.set(Some(e)),
             };

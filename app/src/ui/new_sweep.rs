@@ -6,17 +6,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use sweeplab_core::data::{ProvidedFile, from_provided};
+use sweeplab_core::data::{ProvidedFile, from_provided, table};
 use sweeplab_core::estimate::sweep_seconds;
 use sweeplab_core::record::Backend;
 use sweeplab_core::spec::catalogue::{CATALOGUE, Group, Hyperparameter, applies};
 use sweeplab_core::spec::{
-    DatasetName, FieldError, Metric, SweepSpec, TrialConfig, apply_axis, choices,
+    DatasetSpec, FieldError, Metric, SweepSpec, TrialConfig, apply_axis, choices,
     hyperparameter_paths, parse_axis_values, value_label,
 };
 
 use super::state::{AppState, measured_speed, save_and_show};
-use crate::browser::{download, event_input, now_ms, read_picked};
+use crate::browser::{MAX_DATA_FILE_BYTES, download, event_input, now_ms, read_picked};
 use crate::form::{DataChoice, SweepForm, Template};
 use crate::sweep_entry::{Origin, SweepEntry};
 
@@ -55,6 +55,9 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     let init = shared.unwrap_or_else(SweepForm::starter);
     let name = RwSignal::new(init.name.clone());
     let hypothesis = RwSignal::new(init.hypothesis.clone());
+    // Whether the name or hypothesis are the user's (typed, or from a link),
+    // so a template or data change no longer suggests its own.
+    let own_words = RwSignal::new(from_link);
     let data = RwSignal::new(init.data);
     let files: RwSignal<Vec<ProvidedFile>> = RwSignal::new(Vec::new());
     let file_error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -72,6 +75,9 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             .map(|(path, values)| axis_row(path, values))
             .collect::<Vec<_>>(),
     );
+    // The CSV file's label column, and the columns its header offers.
+    let label = RwSignal::new(init.dataset.label.clone());
+    let columns: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let dataset_rest = init.dataset.clone();
     let save_error: RwSignal<Option<String>> = RwSignal::new(None);
 
@@ -92,7 +98,10 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 .iter()
                 .map(|row| (row.path.get(), row.values.get()))
                 .collect(),
-            dataset: dataset_rest.clone(),
+            dataset: DatasetSpec {
+                label: label.get(),
+                ..dataset_rest.clone()
+            },
         }
         .to_spec()
     });
@@ -134,6 +143,17 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         )
     };
 
+    // The experiment a data choice suggests: its axes always, its name and
+    // hypothesis while the user has not typed their own.
+    let suggest = move |choice: DataChoice| {
+        let e = choice.experiment();
+        axes.set(e.axes.iter().map(|(p, v)| axis_row(p, v)).collect());
+        if !own_words.get_untracked() {
+            name.set(e.name.into());
+            hypothesis.set(e.hypothesis.into());
+        }
+    };
+
     let on_template = move |ev: leptos::ev::Event| {
         let t = match input_value(&ev).as_str() {
             "mlp" => Template::Mlp,
@@ -143,22 +163,44 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         template.set(t);
         config.set(t.config());
         field_errors.set(Vec::new());
-        if t == Template::Gru {
-            data.set(DataChoice::Gestures);
-            axes.set(vec![
-                axis_row("model.hidden", "32, 64"),
-                axis_row("model.layers", "1, 2"),
-            ]);
-        } else if data.get_untracked() == DataChoice::Gestures {
-            // Back from sequences to images: image axes again.
-            data.set(DataChoice::Embedded);
-            axes.set(vec![
-                axis_row("model.dropout", "0, 0.25, 0.5"),
-                axis_row("model.norm", "none, batch"),
-            ]);
+        let now = data.get_untracked();
+        let next = match t {
+            Template::Gru => DataChoice::Gestures,
+            // Back from sequences (or a table) to images.
+            Template::Cnn if now == DataChoice::Csv => DataChoice::Embedded,
+            _ if now == DataChoice::Gestures => DataChoice::Embedded,
+            _ => now,
+        };
+        if next != now {
+            data.set(next);
+            suggest(next);
         }
         files.set(Vec::new());
         file_error.set(None);
+    };
+
+    // Check picked files with the same readers the worker uses, so a bad
+    // file is refused here and nothing is saved; say what they hold.
+    let check_files = move |picked: Vec<ProvidedFile>, dataset: DatasetSpec| match from_provided(
+        &dataset, &picked,
+    ) {
+        Ok(splits) => {
+            file_error.set(None);
+            let summary = format!(
+                "{} training and {} validation examples, {} classes",
+                splits.train.len(),
+                splits.val.len(),
+                splits.train.classes
+            );
+            files.set(picked);
+            save_error.set(Some(summary));
+        }
+        Err(e) => {
+            // Kept (Start stays off while the error shows) for a label
+            // column chosen next.
+            files.set(picked);
+            file_error.set(Some(e.to_string()));
+        }
     };
 
     let on_files = move |ev: leptos::ev::Event| {
@@ -168,28 +210,48 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         spawn_local(async move {
             files.set(Vec::new());
             file_error.set(None);
-            let picked = match read_picked(&input).await {
+            columns.set(Vec::new());
+            let picked = match read_picked(&input, Some(MAX_DATA_FILE_BYTES)).await {
                 Ok(p) => p,
                 Err(e) => return file_error.set(Some(e)),
             };
             let Ok(s) = spec.get_untracked() else { return };
-            // Check the files with the same readers the worker uses, so a
-            // bad file is refused here and nothing is saved.
-            match from_provided(&s.dataset, &picked) {
-                Ok(splits) => {
-                    file_error.set(None);
-                    let summary = format!(
-                        "{} training and {} validation examples, {} classes",
-                        splits.train.len(),
-                        splits.val.len(),
-                        splits.train.classes
-                    );
-                    files.set(picked);
-                    save_error.set(Some(summary));
+            let mut dataset = s.dataset;
+            if data.get_untracked() == DataChoice::Csv {
+                // The header's columns; the label column stays if the file
+                // has it, else the last column (the usual place).
+                let Some(table) = picked.first() else { return };
+                match table::header(&table.name, &table.bytes[..]) {
+                    Ok(names) => {
+                        let keep = label
+                            .get_untracked()
+                            .filter(|l| names.contains(l))
+                            .or_else(|| names.last().cloned());
+                        label.set(keep.clone());
+                        dataset.label = keep;
+                        columns.set(names);
+                    }
+                    Err(e) => return file_error.set(Some(e.to_string())),
                 }
-                Err(e) => file_error.set(Some(e.to_string())),
             }
+            check_files(picked, dataset);
         });
+    };
+
+    let on_label = move |ev: leptos::ev::Event| {
+        let chosen = input_value(&ev);
+        label.set(Some(chosen.clone()));
+        // The picked table again, read with the new label column.
+        let picked = files.get_untracked();
+        if let (Ok(s), false) = (spec.get_untracked(), picked.is_empty()) {
+            check_files(
+                picked,
+                DatasetSpec {
+                    label: Some(chosen),
+                    ..s.dataset
+                },
+            );
+        }
     };
 
     let start = move |_| {
@@ -228,13 +290,14 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            let Ok(picked) = read_picked(&input).await else {
+            let Ok(picked) = read_picked(&input, None).await else {
                 return;
             };
             let Some(file) = picked.first() else { return };
             let text = String::from_utf8_lossy(&file.bytes);
             match SweepSpec::from_file_text(&file.name, &text) {
                 Ok(s) => {
+                    own_words.set(true);
                     name.set(s.name.clone());
                     hypothesis.set(s.hypothesis.clone());
                     repeats.set(s.repeats.to_string());
@@ -252,13 +315,10 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                             .map(|v| v.to_string())
                             .unwrap_or_default(),
                     );
-                    data.set(match s.dataset.name {
-                        DatasetName::Gestures => DataChoice::Gestures,
-                        DatasetName::FashionMnist if s.dataset.path.is_none() => {
-                            DataChoice::Embedded
-                        }
-                        _ => DataChoice::Idx,
-                    });
+                    data.set(DataChoice::of(&s.dataset));
+                    label.set(s.dataset.label.clone());
+                    columns.set(Vec::new());
+                    files.set(Vec::new());
                     config.set(s.base.clone());
                     axes.set(
                         s.axes
@@ -292,7 +352,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             })}
             <div class="grid2">
                 <label>"Name" <input id="sweep-name" prop:value=move || name.get()
-                    on:input=move |ev| name.set(input_value(&ev)) /></label>
+                    on:input=move |ev| { own_words.set(true); name.set(input_value(&ev)) } /></label>
                 <label>"Metric (heatmap colour)"
                     <select id="sweep-metric" on:change=move |ev| {
                         let v = input_value(&ev);
@@ -306,28 +366,59 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             </div>
             <label class="wide">"Hypothesis"
                 <textarea id="sweep-hypothesis" rows="2" prop:value=move || hypothesis.get()
-                    on:input=move |ev| hypothesis.set(input_value(&ev))></textarea>
+                    on:input=move |ev| { own_words.set(true); hypothesis.set(input_value(&ev)) }></textarea>
             </label>
 
             <fieldset>
                 <legend>"Data"</legend>
                 <div class="row">
                     <select id="data-choice" on:change=move |ev| {
-                        data.set(match input_value(&ev).as_str() {
+                        let choice = match input_value(&ev).as_str() {
                             "idx" => DataChoice::Idx,
                             "gestures" => DataChoice::Gestures,
+                            "csv" => DataChoice::Csv,
                             _ => DataChoice::Embedded,
-                        });
+                        };
+                        let fits = match choice {
+                            DataChoice::Csv => Template::Mlp,
+                            DataChoice::Gestures => Template::Gru,
+                            _ if template.get_untracked() == Template::Gru => Template::Cnn,
+                            _ => template.get_untracked(),
+                        };
+                        if fits != template.get_untracked() {
+                            // Tables train MLPs, sequences GRUs, images the rest.
+                            template.set(fits);
+                            config.set(fits.config());
+                            field_errors.set(Vec::new());
+                        }
+                        if choice.experiment() != data.get_untracked().experiment() {
+                            suggest(choice);
+                        }
+                        data.set(choice);
                         files.set(Vec::new());
+                        columns.set(Vec::new());
                         file_error.set(None);
                     }>
                         <option value="embedded" selected=move || data.get() == DataChoice::Embedded>"Fashion-MNIST subset (built in, 6,000 / 1,000)"</option>
                         <option value="idx" selected=move || data.get() == DataChoice::Idx>"My IDX files (four files)"</option>
                         <option value="gestures" selected=move || data.get() == DataChoice::Gestures>"Gestures zip"</option>
+                        <option value="csv" selected=move || data.get() == DataChoice::Csv>"My CSV table (MLP)"</option>
                     </select>
                     <Show when=needs_files>
                         <input id="data-files" type="file" multiple=move || data.get() == DataChoice::Idx
+                            accept=move || if data.get() == DataChoice::Csv { ".csv,text/csv" } else { "" }
                             aria-label="data-set files" on:change=on_files />
+                    </Show>
+                    <Show when=move || data.get() == DataChoice::Csv && !columns.with(|c| c.is_empty())>
+                        <label title="dataset.label: the column that holds each row's class; every other column is a numeric feature">
+                            "Label column "
+                            <select id="data-label" on:change=on_label>
+                                {move || columns.get().into_iter().map(|c| {
+                                    let chosen = label.get().as_deref() == Some(c.as_str());
+                                    view! { <option value=c.clone() selected=chosen>{c.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
                     </Show>
                     <label>"Train examples" <input id="train-limit" class="num" prop:value=move || train_limit.get()
                         on:input=move |ev| train_limit.set(input_value(&ev)) /></label>

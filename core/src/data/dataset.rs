@@ -23,6 +23,12 @@ pub enum ExampleShape {
         /// Values per time step.
         features: usize,
     },
+    /// A table row of `features` numeric values (a CSV file's feature
+    /// columns).
+    Row {
+        /// Feature columns.
+        features: usize,
+    },
 }
 
 impl ExampleShape {
@@ -35,6 +41,7 @@ impl ExampleShape {
                 width,
             } => channels * height * width,
             ExampleShape::Sequence { steps, features } => steps * features,
+            ExampleShape::Row { features } => features,
         }
     }
 
@@ -132,7 +139,7 @@ pub struct Splits {
 impl Splits {
     /// Standardise features with statistics of the training split: one mean
     /// and deviation for images, one per feature for sequences (padding
-    /// stays zero).
+    /// stays zero) and table rows.
     pub fn normalise(mut self) -> Splits {
         match self.train.shape {
             ExampleShape::Image { .. } => {
@@ -156,6 +163,17 @@ impl Splits {
                                 let x = &mut set.features[(i * steps + t) * features + f];
                                 *x = (*x - mean) / std;
                             }
+                        }
+                    }
+                }
+            }
+            ExampleShape::Row { features } => {
+                for f in 0..features {
+                    let column = self.train.features.iter().skip(f).step_by(features);
+                    let (mean, std) = mean_std(column.copied());
+                    for set in [&mut self.train, &mut self.val] {
+                        for x in set.features.iter_mut().skip(f).step_by(features) {
+                            *x = (*x - mean) / std;
                         }
                     }
                 }

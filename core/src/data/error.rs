@@ -69,6 +69,14 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// A table (CSV file) does not have the expected layout or values.
+    #[error("{file}: {message}")]
+    Table {
+        /// The file.
+        file: String,
+        /// What is wrong, and where (line and column).
+        message: String,
+    },
     /// A file's content does not match its published checksum.
     #[error("{file}: sha256 {found} does not match the published {expected}")]
     Checksum {

@@ -1,4 +1,4 @@
-//! Data sets: readers for IDX and the gestures zip, the embedded
+//! Data sets: readers for IDX, the gestures zip and CSV tables, the embedded
 //! Fashion-MNIST subset, downloads, limits and normalisation (batching them
 //! into tensors is `sweeplab-train`'s).
 
@@ -9,6 +9,7 @@ mod error;
 pub mod gestures;
 pub mod idx;
 pub mod images;
+pub mod table;
 
 pub use dataset::{Dataset, ExampleShape, Splits, shuffled};
 pub use error::DataError;
@@ -20,11 +21,14 @@ use crate::spec::DatasetSpec;
 pub const COURSE_GESTURE_SEQUENCES: usize = 3251;
 /// Images in Fashion-MNIST's files (train, test).
 pub const FASHION_MNIST_SIZES: (usize, usize) = (60_000, 10_000);
+/// Rows a CSV table is assumed to have before it is read (for estimates).
+pub const NOMINAL_TABLE_ROWS: usize = 1000;
 
 /// How many examples a trial of `spec` trains and validates on, as far as
 /// the spec tells without reading any file: its limits, else the size of
 /// the set it names (the embedded subset, Fashion-MNIST's files for IDX
-/// files, the course's gestures split by `val_fraction`). For time
+/// files, the course's gestures split by `val_fraction`, a table of
+/// [`NOMINAL_TABLE_ROWS`] rows for CSV). For time
 /// estimates and speeds; with files of another size it is an estimate.
 pub fn expected_sizes(spec: &DatasetSpec) -> (usize, usize) {
     use crate::spec::DatasetName;
@@ -41,6 +45,11 @@ pub fn expected_sizes(spec: &DatasetSpec) -> (usize, usize) {
         }
         (DatasetName::Gestures, _) => {
             let all = COURSE_GESTURE_SEQUENCES;
+            let val = gestures::validation_count(all, spec.val_fraction);
+            (all - val, val)
+        }
+        (DatasetName::Csv, _) => {
+            let all = NOMINAL_TABLE_ROWS;
             let val = gestures::validation_count(all, spec.val_fraction);
             (all - val, val)
         }
@@ -96,8 +105,36 @@ pub fn load(spec: &DatasetSpec) -> Result<Splits, DataError> {
                 spec.split_seed,
             )?
         }
+        (DatasetName::Csv, None) => {
+            return Err(DataError::Io {
+                file: "dataset.path".into(),
+                message: "name = \"csv\" needs the CSV file's path".into(),
+            });
+        }
+        (DatasetName::Csv, Some(path)) => {
+            // Streamed row by row: a large file is never held as text.
+            let file = std::fs::File::open(path).map_err(|e| DataError::Io {
+                file: path.clone(),
+                message: e.to_string(),
+            })?;
+            table::from_csv(
+                path,
+                std::io::BufReader::new(file),
+                label_column(spec)?,
+                spec.val_fraction,
+                spec.split_seed,
+            )?
+        }
     };
     Ok(prepare(raw, spec))
+}
+
+/// The label column a CSV sweep names, or an error naming the field.
+fn label_column(spec: &DatasetSpec) -> Result<&str, DataError> {
+    spec.label.as_deref().ok_or_else(|| DataError::Io {
+        file: "dataset.label".into(),
+        message: "name = \"csv\" needs the name of the column that holds the class".into(),
+    })
 }
 
 /// A file the caller already holds in memory (a browser's file picker).
@@ -111,7 +148,7 @@ pub struct ProvidedFile {
 
 /// The raw splits a spec names, from files given in memory instead of
 /// paths: the four IDX files (recognised by their standard names, `.gz` or
-/// not) or the gestures zip; with no files, the embedded Fashion-MNIST
+/// not), the gestures zip or the CSV file; with no files, the embedded Fashion-MNIST
 /// subset (natively; in wasm the caller fetches its four files). Errors name
 /// the file and what was expected.
 pub fn from_provided(spec: &DatasetSpec, files: &[ProvidedFile]) -> Result<Splits, DataError> {
@@ -129,6 +166,21 @@ pub fn from_provided(spec: &DatasetSpec, files: &[ProvidedFile]) -> Result<Split
                 )));
             };
             gestures::from_zip(&zip.name, &zip.bytes, spec.val_fraction, spec.split_seed)
+        }
+        DatasetName::Csv => {
+            let [table] = files else {
+                return Err(missing(format!(
+                    "a CSV data set is one file; {} given",
+                    files.len()
+                )));
+            };
+            table::from_csv(
+                &table.name,
+                &table.bytes[..],
+                label_column(spec)?,
+                spec.val_fraction,
+                spec.split_seed,
+            )
         }
         #[cfg(not(target_arch = "wasm32"))]
         DatasetName::FashionMnist if files.is_empty() => Ok(images::embedded_fashion_mnist()),

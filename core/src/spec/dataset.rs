@@ -12,6 +12,9 @@ pub enum DatasetName {
     Gestures,
     /// Any image classification set in the four-file IDX layout at `path`.
     Idx,
+    /// A table: the CSV file at `path`, with a header row, the class in the
+    /// column named `label` and numeric features in every other column.
+    Csv,
 }
 
 /// Where the data comes from and how much of it a trial uses.
@@ -20,17 +23,22 @@ pub enum DatasetName {
 pub struct DatasetSpec {
     /// Data set family.
     pub name: DatasetName,
-    /// Directory of IDX files (fashion-mnist, idx) or the gestures zip file.
-    /// Absent: the embedded Fashion-MNIST subset, or the download cache for gestures.
+    /// Directory of IDX files (fashion-mnist, idx), the gestures zip file or
+    /// the CSV file (csv). Absent: the embedded Fashion-MNIST subset, or the
+    /// download cache for gestures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The CSV column holding each row's class (csv only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Use at most this many training examples (first N after a seeded shuffle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_limit: Option<usize>,
     /// Use at most this many validation examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_limit: Option<usize>,
-    /// Fraction held out for validation when the set has no test split (gestures).
+    /// Fraction held out for validation when the set has no test split
+    /// (gestures; csv, from every class).
     #[serde(default = "default_val_fraction")]
     pub val_fraction: f64,
     /// Seed of the validation split and of the subset limits; the same for
@@ -48,6 +56,7 @@ impl Default for DatasetSpec {
         Self {
             name: DatasetName::FashionMnist,
             path: None,
+            label: None,
             train_limit: None,
             val_limit: None,
             val_fraction: default_val_fraction(),

@@ -169,20 +169,37 @@ pub(crate) fn sweep_problems(spec: &SweepSpec) -> Vec<FieldError> {
     if d.val_limit == Some(0) {
         out.push(FieldError::new("dataset.val_limit", "0 must be at least 1"));
     }
-    if d.name == DatasetName::Idx && d.path.is_none() {
-        out.push(FieldError::new(
-            "dataset.path",
-            "is required for name = \"idx\"",
-        ));
+    // `path` is not required here: in the browser the files come from a
+    // picker. Reading the data natively names `dataset.path` when it is
+    // missing.
+    match (d.name, &d.label) {
+        (DatasetName::Csv, None) => out.push(FieldError::new(
+            "dataset.label",
+            "is required for name = \"csv\" (the column that holds each row's class)",
+        )),
+        (DatasetName::Csv, Some(label)) if label.trim().is_empty() => {
+            out.push(FieldError::new("dataset.label", "must not be empty"))
+        }
+        (DatasetName::FashionMnist | DatasetName::Idx | DatasetName::Gestures, Some(_)) => out
+            .push(FieldError::new(
+                "dataset.label",
+                "only name = \"csv\" has a label column (leave it out)",
+            )),
+        _ => {}
     }
-    let sequences = d.name == DatasetName::Gestures;
     let kind = spec.base.model.kind;
-    let recurrent = matches!(kind, ModelKind::Gru | ModelKind::Lstm);
-    if sequences != recurrent {
-        let expected = if sequences {
-            "\"gru\" or \"lstm\""
-        } else {
-            "\"mlp\" or \"cnn\""
+    let fits = match d.name {
+        DatasetName::Gestures => matches!(kind, ModelKind::Gru | ModelKind::Lstm),
+        DatasetName::Csv => kind == ModelKind::Mlp,
+        DatasetName::FashionMnist | DatasetName::Idx => {
+            matches!(kind, ModelKind::Mlp | ModelKind::Cnn)
+        }
+    };
+    if !fits {
+        let expected = match d.name {
+            DatasetName::Gestures => "\"gru\" or \"lstm\"",
+            DatasetName::Csv => "\"mlp\"",
+            DatasetName::FashionMnist | DatasetName::Idx => "\"mlp\" or \"cnn\"",
         };
         out.push(FieldError::new(
             "base.model.kind",

@@ -44,6 +44,19 @@ pub fn native_in(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `native-sweep run SWEEP --out OUT`, which must succeed; the records it
+/// wrote.
+pub fn run_ok(sweep: &Path, out: &Path) -> Vec<TrialRecord> {
+    let o = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    records(out)
+}
+
 /// A process's standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()

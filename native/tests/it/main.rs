@@ -16,3 +16,4 @@ mod journal_report;
 mod kubernetes;
 mod mlflow;
 mod slurm;
+mod tables;

@@ -63,13 +63,9 @@ impl Model {
             shape: format!("{shape:?}"),
         };
         match (spec.kind, shape) {
-            (ModelKind::Mlp, ExampleShape::Image { .. }) => Ok(Model::Mlp(Mlp::new(
-                spec,
-                shape.len(),
-                classes,
-                seeds,
-                device,
-            ))),
+            (ModelKind::Mlp, ExampleShape::Image { .. } | ExampleShape::Row { .. }) => Ok(
+                Model::Mlp(Mlp::new(spec, shape.len(), classes, seeds, device)),
+            ),
             (
                 ModelKind::Cnn,
                 ExampleShape::Image {
@@ -95,6 +91,7 @@ impl Model {
     pub fn forward(&self, inputs: BatchInputs) -> Tensor<2> {
         match (self, inputs) {
             (Model::Mlp(m), BatchInputs::Images(x)) => m.forward(x.flatten(1, 3)),
+            (Model::Mlp(m), BatchInputs::Rows(x)) => m.forward(x),
             (Model::Cnn(m), BatchInputs::Images(x)) => m.forward(x),
             (Model::Rnn(m), BatchInputs::Sequences { values, last_step }) => {
                 m.forward(values, last_step)

@@ -1,0 +1,227 @@
+//! Sweeps on a CSV table (`[dataset] name = "csv"`): scikit-learn's wine and
+//! iris data sets, written as CSV by the scikit-learn and pandas that the
+//! test setup installs beside MLflow, trained by `native-sweep run`; and bad
+//! tables refused in one line, naming the file, line and column.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sweeplab_core::record::TrialStatus;
+use sweeplab_core::spec::Metric;
+
+use crate::common::{native, run_ok, scratch, stderr, stdout, write_sweep};
+use crate::mlflow::venv;
+
+/// scikit-learn's `load_NAME(as_frame=True).frame` written to `dir/NAME.csv`
+/// (a header row; the class in column "target", as numbers or, with
+/// `class_names`, as scikit-learn's names for them).
+fn sklearn_csv(dir: &Path, name: &str, class_names: bool) -> PathBuf {
+    let path = dir.join(format!("{name}.csv"));
+    let script = format!(
+        "import sklearn.datasets as d\n\
+         b = d.load_{name}(as_frame=True)\n\
+         f = b.frame\n\
+         if {class_names}: f['target'] = [b.target_names[t] for t in f['target']]\n\
+         f.to_csv({path:?}, index=False)\n",
+        class_names = if class_names { "True" } else { "False" },
+        path = path.to_str().unwrap(),
+    );
+    let o = Command::new(venv().join("bin/python"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    path
+}
+
+fn table_sweep(csv: &Path, label: &str) -> String {
+    format!(
+        r#"
+name = "table"
+hypothesis = "A wider MLP learns the wine classes at a lower learning rate too."
+repeats = 2
+[dataset]
+name = "csv"
+path = {path:?}
+label = "{label}"
+val_fraction = 0.25
+[base.model]
+kind = "mlp"
+dense = [32]
+dropout = 0.0
+norm = "none"
+[base.train]
+epochs = 30
+batch_size = 16
+[[axes]]
+path = "train.lr"
+values = [0.01, 0.003]
+[[axes]]
+path = "model.dense"
+values = [[16], [64]]
+"#,
+        path = csv.to_str().unwrap()
+    )
+}
+
+#[test]
+fn an_mlp_sweep_trains_on_scikit_learns_wine_table() {
+    let dir = scratch("tables", "wine");
+    let csv = sklearn_csv(&dir, "wine", false);
+    let sweep = write_sweep(&dir, &table_sweep(&csv, "target"));
+    let out = dir.join("out");
+    let recs = run_ok(&sweep, &out);
+    assert_eq!(recs.len(), 8);
+    for r in &recs {
+        assert_eq!(r.status, TrialStatus::Finished, "{}", r.trial_id);
+    }
+    // Standardised features make wine easy: every cell learns it.
+    let worst = recs
+        .iter()
+        .map(|r| r.final_metric(Metric::ValAccuracy))
+        .fold(f64::INFINITY, f64::min);
+    assert!(worst > 0.85, "worst val accuracy {worst}");
+    let o = native(&["show", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("train.lr"), "{}", stdout(&o));
+}
+
+#[test]
+fn text_labels_become_classes_and_the_split_is_the_same_on_every_run() {
+    let dir = scratch("tables", "iris");
+    let csv = sklearn_csv(&dir, "iris", true);
+    let text = table_sweep(&csv, "target")
+        .replace("epochs = 30", "epochs = 2")
+        .replace("repeats = 2", "repeats = 1");
+    let sweep = write_sweep(&dir, &text);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let (ra, rb) = (run_ok(&sweep, &a), run_ok(&sweep, &b));
+    assert_eq!(ra.len(), 4);
+    for (x, y) in ra.iter().zip(&rb) {
+        assert_eq!(x.trial_id, y.trial_id);
+        assert_eq!(x.status, TrialStatus::Finished);
+        assert_eq!(
+            x.epochs[1].val_loss.to_bits(),
+            y.epochs[1].val_loss.to_bits()
+        );
+    }
+}
+
+#[test]
+fn bad_tables_are_one_line_with_exit_code_2_and_write_nothing() {
+    let dir = scratch("tables", "bad");
+    let good = "a,b,y\n1,2,p\n3,4,q\n5,6,p\n7,8,q\n";
+    let cases = [
+        (
+            "ragged",
+            "a,b,y\n1,2,p\n3,q\n",
+            "ragged.csv: line 3: 2 fields, but the header has 3",
+        ),
+        (
+            "text",
+            "a,b,y\n1,2,p\n3,x4,q\n",
+            "text.csv: line 3, column \"b\": \"x4\" is not a number",
+        ),
+        (
+            "missing",
+            "a,b,y\n1,,p\n",
+            "missing.csv: line 2, column \"b\": the value is missing",
+        ),
+        (
+            "one-class",
+            "a,b,y\n1,2,p\n3,4,p\n",
+            "one-class.csv: column \"y\" holds one class only (\"p\")",
+        ),
+        ("empty", "", "empty.csv: empty file"),
+        (
+            "no-label",
+            "a,b,c\n1,2,3\n",
+            "no-label.csv: no column \"y\" in the header",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let csv = dir.join(format!("{name}.csv"));
+        std::fs::write(&csv, text).unwrap();
+        let sweep = dir.join(format!("{name}.toml"));
+        std::fs::write(&sweep, table_sweep(&csv, "y")).unwrap();
+        let out = dir.join(format!("{name}-out"));
+        let o = native(&[
+            "run",
+            sweep.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!out.exists(), "{name}: wrote {}", out.display());
+    }
+    // A table needs a label column, and only MLPs read tables.
+    let csv = dir.join("good.csv");
+    std::fs::write(&csv, good).unwrap();
+    for (text, expected) in [
+        (
+            table_sweep(&csv, "y").replace("label = \"y\"\n", ""),
+            "dataset.label: is required for name = \"csv\"",
+        ),
+        (
+            table_sweep(&csv, "y").replace("kind = \"mlp\"", "kind = \"cnn\""),
+            "base.model.kind: cnn does not fit data set csv (expected \"mlp\")",
+        ),
+    ] {
+        let sweep = dir.join("rule.toml");
+        std::fs::write(&sweep, text).unwrap();
+        let o = native(&["run", sweep.to_str().unwrap(), "--out", "rule-out"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_100_mb_table_is_streamed_and_trains_on_its_limits() {
+    let dir = scratch("tables", "large");
+    let csv = dir.join("large.csv");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+        writeln!(w, "f0,f1,f2,f3,f4,f5,f6,f7,class").unwrap();
+        let mut row = 0u64;
+        while w.get_ref().metadata().unwrap().len() < 100 * 1024 * 1024 {
+            for _ in 0..10_000 {
+                let class = row % 3;
+                let x = |k: u64| ((row * 7919 + k * 104_729) % 1000) as f64 / 1000.0;
+                writeln!(
+                    w,
+                    "{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},c{class}",
+                    x(0) + class as f64,
+                    x(1),
+                    x(2),
+                    x(3),
+                    x(4),
+                    x(5),
+                    x(6),
+                    x(7)
+                )
+                .unwrap();
+                row += 1;
+            }
+            w.flush().unwrap();
+        }
+    }
+    let text = table_sweep(&csv, "class")
+        .replace(
+            "val_fraction = 0.25",
+            "val_fraction = 0.25\ntrain_limit = 300\nval_limit = 100",
+        )
+        .replace("epochs = 30", "epochs = 1")
+        .replace("repeats = 2", "repeats = 1")
+        .replace("values = [0.01, 0.003]", "values = [0.01]")
+        .replace("values = [[16], [64]]", "values = [[16]]");
+    let sweep = write_sweep(&dir, &text);
+    let out = dir.join("out");
+    let recs = run_ok(&sweep, &out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].status, TrialStatus::Finished);
+    std::fs::remove_file(&csv).unwrap();
+}
