@@ -433,6 +433,10 @@ test('an MLP sweep trains on a CSV table; bad and oversized tables are refused w
     await values.nth(0).fill('0, 0.3');
     await paths.nth(1).selectOption('train.lr');
     await values.nth(1).fill('0.003, 0.01');
+    // The estimate counts the table's rows, not a guess: 4 trials x 15
+    // epochs x (142 + 0.3 x 36) examples is under a minute at any speed
+    // this page assumes.
+    assert.match(await page.textContent('#estimate'), /4 trials · under a minute/);
     await page.screenshot({ path: path.join(artifacts, 'form-csv.png'), fullPage: true });
     await page.click('#start');
     await waitFinished(page, 4, 4);

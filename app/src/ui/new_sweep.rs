@@ -78,6 +78,9 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     // The CSV file's label column, and the columns its header offers.
     let label = RwSignal::new(init.dataset.label.clone());
     let columns: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    // Training and validation examples in the files picked (for the
+    // estimate), once they are read.
+    let data_sizes: RwSignal<Option<(usize, usize)>> = RwSignal::new(None);
     let dataset_rest = init.dataset.clone();
     let save_error: RwSignal<Option<String>> = RwSignal::new(None);
 
@@ -130,7 +133,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 Some(v) => (v, "measured in this browser"),
                 None => (400.0, "a first guess until a trial has run here"),
             };
-        let minutes = sweep_seconds(&s, speed) / 60.0;
+        let minutes = sweep_seconds(&s, data_sizes.get(), speed) / 60.0;
         format!(
             "{} cells × {} repeats = {trials} trials · {} at ~{speed:.0} examples/s ({how})",
             s.cell_count(),
@@ -176,6 +179,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             suggest(next);
         }
         files.set(Vec::new());
+        data_sizes.set(None);
         file_error.set(None);
     };
 
@@ -186,6 +190,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     ) {
         Ok(splits) => {
             file_error.set(None);
+            data_sizes.set(Some((splits.train.len(), splits.val.len())));
             let summary = format!(
                 "{} training and {} validation examples, {} classes",
                 splits.train.len(),
@@ -198,6 +203,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         Err(e) => {
             // Kept (Start stays off while the error shows) for a label
             // column chosen next.
+            data_sizes.set(None);
             files.set(picked);
             file_error.set(Some(e.to_string()));
         }
@@ -209,6 +215,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         };
         spawn_local(async move {
             files.set(Vec::new());
+            data_sizes.set(None);
             file_error.set(None);
             columns.set(Vec::new());
             let picked = match read_picked(&input, Some(MAX_DATA_FILE_BYTES)).await {
@@ -319,6 +326,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                     label.set(s.dataset.label.clone());
                     columns.set(Vec::new());
                     files.set(Vec::new());
+                    data_sizes.set(None);
                     config.set(s.base.clone());
                     axes.set(
                         s.axes
@@ -396,6 +404,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                         }
                         data.set(choice);
                         files.set(Vec::new());
+                        data_sizes.set(None);
                         columns.set(Vec::new());
                         file_error.set(None);
                     }>

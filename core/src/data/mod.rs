@@ -54,6 +54,12 @@ pub fn expected_sizes(spec: &DatasetSpec) -> (usize, usize) {
             (all - val, val)
         }
     };
+    limited_sizes(spec, (train, val))
+}
+
+/// How many of a set's `(train, val)` examples a trial of `spec` uses: at
+/// most its limits.
+pub fn limited_sizes(spec: &DatasetSpec, (train, val): (usize, usize)) -> (usize, usize) {
     (
         spec.train_limit.map_or(train, |l| l.min(train)),
         spec.val_limit.map_or(val, |l| l.min(val)),
