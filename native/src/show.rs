@@ -125,6 +125,23 @@ pub fn write_outputs(
             }
         }
     }
+    // Which axes matter and which pairs interact (with more than two axes,
+    // the heatmap above shows one pair of them). With two, a grid the
+    // ANOVA cannot test was said so above.
+    if spec.axes.len() >= 2 {
+        let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
+        match analysis::importance(records, &axes, metric) {
+            Ok(importance) => {
+                for line in analysis::importance_lines(&importance) {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Err(e) if spec.axes.len() > 2 => {
+                let _ = writeln!(out, "importance: {e}");
+            }
+            Err(_) => {}
+        }
+    }
     plot::write_png(&results.file("curves.png"), (900, 500), |a| {
         plot::draw_curves(
             a,

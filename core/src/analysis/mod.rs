@@ -1,9 +1,11 @@
 //! Analysis of trial records: heatmap cells with confidence intervals, the
-//! epoch-budget guard, two-way ANOVA with interaction, marginal means, best
-//! cell, overfitting gap and epochs-to-threshold.
+//! epoch-budget guard, two-way ANOVA with interaction, the importance of
+//! every axis and pair, marginal means, best cell, overfitting gap and
+//! epochs-to-threshold.
 
 mod budget;
 mod heatmap;
+mod importance;
 mod interaction;
 pub mod stats;
 
@@ -11,6 +13,7 @@ pub use budget::{Budget, check_budgets};
 pub use heatmap::{
     Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap, sweep_heatmap,
 };
+pub use importance::{Effect, Importance, importance, importance_lines};
 pub use interaction::{Marginal, interaction_anova, interaction_line, marginal_means, ranked};
 pub use stats::{
     AnovaError, AnovaRow, AnovaTable, FEW_VALUES, ShownInterval, SsType, Summary, summarize,
@@ -41,6 +44,9 @@ pub enum AnalysisError {
     /// The statistics could not be computed.
     #[error(transparent)]
     Anova(#[from] AnovaError),
+    /// The records are not a design the axes can be ranked on.
+    #[error("cannot rank the axes: {0}")]
+    Design(String),
 }
 
 /// Final training minus final validation accuracy (positive: overfitting).

@@ -103,7 +103,7 @@ fn t_quantile(p: f64, df: f64) -> f64 {
 }
 
 /// Upper-tail probability `P(F > f)` of the F distribution with `(df1, df2)` degrees of freedom.
-fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
+pub(crate) fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
     FisherSnedecor::new(df1, df2)
         .map(|d| d.sf(f))
         .unwrap_or(f64::NAN)

@@ -30,10 +30,15 @@ fn sweep(repeats: usize) -> SweepSpec {
 
 /// Records of the sweep whose final val accuracy is `value(x, y, repeat)`.
 fn records(spec: &SweepSpec, value: impl Fn(usize, usize, usize) -> f64) -> Vec<TrialRecord> {
+    records_by(spec, |cell, repeat| value(cell[0], cell[1], repeat))
+}
+
+/// Records of the sweep whose final val accuracy is `value(cell levels, repeat)`.
+fn records_by(spec: &SweepSpec, value: impl Fn(&[usize], usize) -> f64) -> Vec<TrialRecord> {
     expand(spec)
         .into_iter()
         .map(|t| {
-            let v = value(t.cell_index[0], t.cell_index[1], t.repeat);
+            let v = value(&t.cell_index, t.repeat);
             let epochs = (1..=spec.base.train.epochs)
                 .map(|e| EpochMetrics {
                     epoch: e,
@@ -331,4 +336,93 @@ fn the_heatmap_says_its_colour_scale_and_marks_pending_cells() {
     let map = analysis::sweep_heatmap(&spec, &all, &loss, &[]).unwrap();
     let svg = plot::heatmap_svg_string(&map, "losses", (900, 700)).unwrap();
     assert!(svg.contains("val_loss (scale: data range)"));
+}
+
+#[test]
+fn importance_ranks_a_planted_interaction_first_and_a_noise_axis_last() {
+    let spec = SweepSpec::from_toml(
+        r#"
+        name = "four-axes"
+        repeats = 3
+        [dataset]
+        name = "fashion-mnist"
+        [base.train]
+        epochs = 2
+        [[axes]]
+        path = "model.dropout"
+        values = [0.0, 0.2, 0.4]
+        [[axes]]
+        path = "train.lr"
+        values = [0.001, 0.01, 0.1]
+        [[axes]]
+        path = "model.norm"
+        values = ["none", "batch"]
+        [[axes]]
+        path = "train.batch_size"
+        values = [32, 64]
+        "#,
+    )
+    .unwrap();
+    // Repeat-to-repeat noise in [-0.005, 0.005), fixed by cell and repeat.
+    let noise = |cell: &[usize], repeat: usize| {
+        let h = cell
+            .iter()
+            .fold(repeat as u64 + 1, |h, &i| {
+                h.wrapping_mul(1_000_003).wrapping_add(i as u64)
+            })
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((h >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.01
+    };
+    // Dropout and learning rate interact (a crossover) on top of small main
+    // effects; norm has a main effect only; batch size does nothing.
+    let recs = records_by(&spec, |c, r| {
+        let (d, lr) = (c[0] as f64 - 1.0, c[1] as f64 - 1.0);
+        0.7 + 0.08 * d * lr + 0.03 * d + 0.01 * lr + 0.02 * c[2] as f64 + noise(c, r)
+    });
+    let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
+    let imp = analysis::importance(&recs, &axes, Metric::ValAccuracy).unwrap();
+    assert_eq!((imp.n, imp.repeats), (108, 3));
+    assert_eq!(imp.pairs.len(), 6);
+    assert_eq!(imp.pairs[0].axes, ["model.dropout", "train.lr"]);
+    assert!(imp.pairs[0].p.unwrap() < 1e-6, "{:?}", imp.pairs[0]);
+    assert_eq!(imp.pairs[0].df, 4.0);
+    for other in &imp.pairs[1..] {
+        assert!(other.partial_eta_sq.unwrap() < 0.2, "{other:?}");
+    }
+    let names: Vec<String> = imp.axes.iter().map(|e| e.name()).collect();
+    assert_eq!(names[0], "model.dropout");
+    assert_eq!(names.last().unwrap(), "train.batch_size");
+    assert!(imp.axes.last().unwrap().partial_eta_sq.unwrap() < 0.1);
+    let lines = analysis::importance_lines(&imp).join("\n");
+    assert!(lines.contains("pairs by interaction strength:"), "{lines}");
+    assert!(lines.contains("model.dropout × train.lr"), "{lines}");
+}
+
+#[test]
+fn importance_of_two_axes_is_the_two_way_anova_and_a_gap_in_the_grid_is_refused() {
+    let spec = sweep(3);
+    let recs = records(&spec, |x, y, r| {
+        0.5 + 0.1 * x as f64 * y as f64 + 0.05 * x as f64 + 0.01 * r as f64
+    });
+    let axes = vec!["model.dropout".to_string(), "model.norm".to_string()];
+    let imp = analysis::importance(&recs, &axes, Metric::ValAccuracy).unwrap();
+    let table = analysis::interaction_anova(&recs, &request()).unwrap();
+    let pair = &imp.pairs[0];
+    let row = table.row("A×B").unwrap();
+    assert!((pair.ss - row.ss).abs() < 1e-12 && pair.df == row.df);
+    assert!((pair.f.unwrap() - row.f.unwrap()).abs() < 1e-9);
+    let dropout = imp
+        .axes
+        .iter()
+        .find(|e| e.name() == "model.dropout")
+        .unwrap();
+    assert!((dropout.ss - table.row("A").unwrap().ss).abs() < 1e-12);
+    // One trial short (diverged, say): the grid is not balanced any more.
+    let mut short = recs.clone();
+    short[0].status = TrialStatus::Diverged;
+    let err = analysis::importance(&short, &axes, Metric::ValAccuracy).unwrap_err();
+    assert!(
+        matches!(&err, AnalysisError::Design(m) if m.contains("1 of 6 cells")),
+        "{err}"
+    );
 }

@@ -225,3 +225,45 @@ fn a_100_mb_table_is_streamed_and_trains_on_its_limits() {
     assert_eq!(recs[0].status, TrialStatus::Finished);
     std::fs::remove_file(&csv).unwrap();
 }
+
+#[test]
+fn show_ranks_the_axes_and_pairs_of_a_three_axis_sweep() {
+    let dir = scratch("tables", "ranking");
+    let csv = sklearn_csv(&dir, "wine", false);
+    // Five epochs: a learning rate of 3e-4 has barely moved by then, 3e-2
+    // has learnt wine; dropout and batch size matter far less.
+    let text = table_sweep(&csv, "target")
+        .replace("repeats = 2", "repeats = 3")
+        .replace("epochs = 30", "epochs = 5")
+        .replace("values = [0.01, 0.003]", "values = [0.03, 0.003, 0.0003]")
+        .replace("path = \"model.dense\"", "path = \"model.dropout\"")
+        .replace("values = [[16], [64]]", "values = [0.0, 0.5]")
+        + "[[axes]]\npath = \"train.batch_size\"\nvalues = [8, 32]\n";
+    let sweep = write_sweep(&dir, &text);
+    let out = dir.join("out");
+    assert_eq!(run_ok(&sweep, &out).len(), 36);
+    let o = native(&["show", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = stdout(&o);
+    let ranking: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| {
+            !l.starts_with(
+                "which axes matter for val_accuracy (N-way ANOVA, 36 trials, 3 per cell)",
+            )
+        })
+        .skip(1)
+        .take(3)
+        .collect();
+    assert_eq!(ranking.len(), 3, "{shown}");
+    assert!(ranking[0].trim_start().starts_with("train.lr "), "{shown}");
+    assert!(ranking[0].contains("p < 0.001"), "{shown}");
+    let pairs = shown
+        .lines()
+        .skip_while(|l| *l != "pairs by interaction strength:");
+    assert_eq!(
+        pairs.skip(1).take_while(|l| l.starts_with("  ")).count(),
+        3,
+        "{shown}"
+    );
+}
