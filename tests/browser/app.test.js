@@ -513,6 +513,20 @@ test('the journal survives reload and export/import, and the report prints as on
     let { page, errors } = await openApp(browser.context, server.url);
     await page.setInputFiles('#import-file', [path.join(out, 'results', 'trials.jsonl'), path.join(out, 'results', 'sweep.toml')]);
     await page.waitForSelector('#sweep-title:has-text("journal-roundtrip")');
+    // Which axes matter: the same ranking as native-sweep show's, from the
+    // same core code (2 repeats per cell).
+    await page.waitForSelector('#importance tr.effect');
+    const effects = await page.$$eval('#importance tr.effect', (rows) => rows.map((r) => [r.dataset.kind, r.dataset.effect, Number(r.dataset.eta)]));
+    assert.deepEqual(effects.map(([kind]) => kind), ['axis', 'axis', 'pair']);
+    assert.equal(effects[2][1], 'model.dropout × train.lr');
+    const shownByCli = nativeSweep(['show', path.join(out, 'results')]);
+    const ranking = shownByCli.split('\n').slice(shownByCli.split('\n').findIndex((l) => l.startsWith('which axes matter')));
+    for (const [, name, eta] of effects) {
+      const line = ranking.find((l) => l.trim().startsWith(`${name} `));
+      assert.ok(line, `native-sweep show has no line for ${name}: ${shownByCli}`);
+      assert.equal(line.match(/partial η²\s+([\d.]+)/)[1], eta.toFixed(2));
+    }
+    await page.locator('#importance').screenshot({ path: path.join(artifacts, 'importance.png') });
     await page.fill('#note-text', 'First look: lr 0.01 is noisy.');
     await page.click('#add-note');
     await page.waitForSelector('#notes li:has-text("lr 0.01 is noisy")');

@@ -1,13 +1,14 @@
 //! The analysis of a sweep: heatmap of any two axes (others averaged or
 //! fixed), its cells as a table, the interaction statistic and ANOVA table,
-//! marginal means, learning curves and the top runs, with PNG/SVG export.
+//! which axes matter and which pairs interact, marginal means, learning
+//! curves and the top runs, with PNG/SVG export.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use sweeplab_core::analysis::{
-    Heatmap, HeatmapRequest, OtherAxes, axis_levels, interaction_anova, interaction_line,
-    marginal_means, ranked, sweep_heatmap,
+    Heatmap, HeatmapRequest, OtherAxes, axis_levels, importance, interaction_anova,
+    interaction_line, marginal_means, ranked, sweep_heatmap,
 };
 use sweeplab_core::plot::{
     draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string, interval_label,
@@ -87,6 +88,18 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
                 .map_err(|e| e.to_string())
         })
     });
+
+    // Which axes matter and which pairs interact (the full grid's N-way
+    // ANOVA): shown once every cell has the same number (≥ 2) of finished
+    // trials; with more than two axes, why not until then.
+    let axis_paths = paths.clone();
+    let ranking = Memo::new(move |_| {
+        let m = metric.get();
+        state
+            .records
+            .with(|r| importance(r, &axis_paths, m).map_err(|e| e.to_string()))
+    });
+    let many_axes = paths.len() > 2;
 
     let heat_canvas = NodeRef::<Canvas>::new();
     let marg_canvas = NodeRef::<Canvas>::new();
@@ -241,6 +254,31 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
                     </tbody>
                 </table>
             })}
+            {move || match ranking.get() {
+                Ok(imp) => {
+                    let row = |e: &sweeplab_core::analysis::Effect, kind: &'static str| view! {
+                        <tr class="effect" data-effect=e.name() data-kind=kind
+                            data-eta=e.partial_eta_sq.map(|v| format!("{v:.6}")).unwrap_or_default()>
+                            <td>{e.name()}</td>
+                            <td>{e.partial_eta_sq.map(|v| format!("{v:.2}")).unwrap_or_default()}</td>
+                            <td>{e.f.map(|f| format!("F({}, {}) = {f:.2}", e.df, imp.within.1)).unwrap_or_default()}</td>
+                            <td>{e.p.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }).unwrap_or_default()}</td>
+                        </tr>
+                    };
+                    Some(view! {
+                        <h4>{format!("Which axes matter for {} ({} trials, {} per cell)", imp.metric.name(), imp.n, imp.repeats)}</h4>
+                        <table class="anova" id="importance">
+                            <thead><tr><th>"axis, then pairs by interaction strength"</th><th>"partial η²"</th><th>"F"</th><th>"p"</th></tr></thead>
+                            <tbody>
+                                {imp.axes.iter().map(|e| row(e, "axis")).collect_view()}
+                                {imp.pairs.iter().map(|e| row(e, "pair")).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any())
+                }
+                Err(e) if many_axes => Some(view! { <p class="muted" id="importance-note">{format!("Which axes matter: {e}")}</p> }.into_any()),
+                Err(_) => None,
+            }}
             <div class="plots2">
                 <canvas node_ref=marg_canvas class="plot half" role="img" aria-label="marginal means of the x axis per y value"></canvas>
                 <canvas node_ref=curve_canvas class="plot half" role="img" aria-label="learning curves of the finished trials"></canvas>
