@@ -42,6 +42,15 @@ fn in_trial_order(mut records: Vec<TrialRecord>) -> Vec<TrialRecord> {
     records
 }
 
+/// The results directory `path` names: itself, or for a bundle (`.zip`)
+/// the directory it unpacks into ([`unpack`]).
+pub fn results_path(path: &Path) -> Result<PathBuf, CliError> {
+    match path.extension() {
+        Some(ext) if ext == "zip" => unpack(path),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
 /// The results directory bundle `zip` opens into: its path without `.zip`,
 /// written from the bundle when it is not there, used as it is when it holds
 /// exactly the bundle's sweep, records and journal, and refused (nothing

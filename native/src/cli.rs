@@ -38,6 +38,26 @@ pub enum Command {
     /// Write a results directory as one results bundle (zip: sweep file,
     /// records, journal) for the browser app or a colleague; `show` opens one.
     Bundle(BundleArgs),
+    /// Write a sweep file over the pair of axes that interact most (or
+    /// `--pair`), the other axes fixed at the best cell, 3 repeats or more:
+    /// the clean grid for the heatmap after a broad sweep.
+    Propose(ProposeArgs),
+}
+
+/// `native-sweep propose`.
+#[derive(Debug, Args)]
+pub struct ProposeArgs {
+    /// A results directory (or bundle) of a finished sweep.
+    pub dir: PathBuf,
+    /// The two axes, comma-separated [default: the strongest interaction].
+    #[arg(long, value_name = "AXIS,AXIS")]
+    pub pair: Option<String>,
+    /// Rank and pick the best cell by this metric [default: the sweep's].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// The sweep file to write [default: standard output].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `native-sweep bundle`.

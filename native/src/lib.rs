@@ -12,6 +12,7 @@ mod journal;
 mod merge;
 pub mod mlflow;
 mod progress;
+mod propose;
 mod report;
 mod results;
 mod run;
@@ -44,6 +45,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Report(args) => report::report(&args),
         cli::Command::Fetch(args) => fetch::fetch(&args),
         cli::Command::Bundle(args) => bundle::bundle(&args),
+        cli::Command::Propose(args) => propose::propose(&args),
     };
     match result {
         Ok(code) => code,

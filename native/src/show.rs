@@ -25,17 +25,13 @@ pub struct Selection {
     pub allow_mixed_budgets: bool,
 }
 
-fn parse_metric(name: &str) -> Result<Metric, CliError> {
+pub(crate) fn parse_metric(name: &str) -> Result<Metric, CliError> {
     name.parse().map_err(|e| input(format!("--metric: {e}")))
 }
 
 /// Run the command.
 pub fn show(args: &ShowArgs) -> Result<i32, CliError> {
-    let dir = match args.dir.extension() {
-        Some(ext) if ext == "zip" => crate::bundle::unpack(&args.dir)?,
-        _ => args.dir.clone(),
-    };
-    let results = ResultsDir::open(&dir)?;
+    let results = ResultsDir::open(&crate::bundle::results_path(&args.dir)?)?;
     let records = results.records()?;
     let selection = Selection {
         x: args.x.clone(),

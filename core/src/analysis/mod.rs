@@ -7,6 +7,7 @@ mod budget;
 mod heatmap;
 mod importance;
 mod interaction;
+mod propose;
 pub mod stats;
 
 pub use budget::{Budget, check_budgets};
@@ -15,6 +16,7 @@ pub use heatmap::{
 };
 pub use importance::{Effect, Importance, importance, importance_lines};
 pub use interaction::{Marginal, interaction_anova, interaction_line, marginal_means, ranked};
+pub use propose::{MIN_PAIR_REPEATS, pair_sweep, strongest_pair};
 pub use stats::{
     AnovaError, AnovaRow, AnovaTable, FEW_VALUES, ShownInterval, SsType, Summary, summarize,
     two_way_anova,

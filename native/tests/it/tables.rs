@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sweeplab_core::record::TrialStatus;
-use sweeplab_core::spec::Metric;
+use sweeplab_core::spec::{Metric, SweepSpec};
 
 use crate::common::{native, run_ok, scratch, stderr, stdout, write_sweep};
 use crate::mlflow::venv;
@@ -258,12 +258,43 @@ fn show_ranks_the_axes_and_pairs_of_a_three_axis_sweep() {
     assert_eq!(ranking.len(), 3, "{shown}");
     assert!(ranking[0].trim_start().starts_with("train.lr "), "{shown}");
     assert!(ranking[0].contains("p < 0.001"), "{shown}");
-    let pairs = shown
+    let pairs: Vec<&str> = shown
         .lines()
-        .skip_while(|l| *l != "pairs by interaction strength:");
-    assert_eq!(
-        pairs.skip(1).take_while(|l| l.starts_with("  ")).count(),
-        3,
-        "{shown}"
+        .skip_while(|l| *l != "pairs by interaction strength:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(pairs.len(), 3, "{shown}");
+
+    // The grid of the strongest pair: a sweep file that runs.
+    let proposed = dir.join("pair.toml");
+    let o = native(&[
+        "propose",
+        out.to_str().unwrap(),
+        "--out",
+        proposed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let spec = SweepSpec::from_toml(&std::fs::read_to_string(&proposed).unwrap()).unwrap();
+    let top = pairs[0].trim_start().split("  ").next().unwrap().trim();
+    let axes: Vec<&str> = spec.axes.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(axes.join(" × "), top, "{shown}");
+    assert_eq!(spec.repeats, 3);
+    assert_eq!(spec.base.train.epochs, 5);
+    // The third axis is fixed at the best cell's value, and the file says so.
+    let fixed = ["train.lr", "model.dropout", "train.batch_size"]
+        .into_iter()
+        .find(|p| !axes.contains(p))
+        .unwrap();
+    assert!(spec.hypothesis.contains(fixed), "{}", spec.hypothesis);
+    let recs = run_ok(&proposed, &dir.join("pair-out"));
+    assert_eq!(recs.len(), spec.trial_count());
+    // A pair that is not two axes: one line, exit 2.
+    let o = native(&["propose", out.to_str().unwrap(), "--pair", "train.lr"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--pair: \"train.lr\": expected two axis paths"),
+        "{}",
+        stderr(&o)
     );
 }
