@@ -527,6 +527,19 @@ test('the journal survives reload and export/import, and the report prints as on
       assert.equal(line.match(/partial η²\s+([\d.]+)/)[1], eta.toFixed(2));
     }
     await page.locator('#importance').screenshot({ path: path.join(artifacts, 'importance.png') });
+    // "Grid of this pair" opens the form with the proposed sweep, as
+    // native-sweep propose writes it.
+    await page.click('#importance tr[data-kind="pair"] button.grid-of');
+    await page.waitForSelector('#shared-note');
+    assert.equal(await page.inputValue('#sweep-name'), 'journal-roundtrip-dropout-x-lr');
+    assert.equal(await page.inputValue('#repeats'), '3');
+    const proposedToml = await downloadText(page, '#download-spec');
+    const proposedFile = path.join(out, 'proposed.toml');
+    nativeSweep(['propose', path.join(out, 'results'), '--out', proposedFile]);
+    const axesOf = (toml) => [...toml.matchAll(/path = "([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(axesOf(proposedToml), axesOf(fs.readFileSync(proposedFile, 'utf8')));
+    await page.click('#sweep-list button:has-text("journal-roundtrip")');
+    await page.waitForSelector('#importance tr.effect');
     await page.fill('#note-text', 'First look: lr 0.01 is noisy.');
     await page.click('#add-note');
     await page.waitForSelector('#notes li:has-text("lr 0.01 is noisy")');

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use sweeplab_core::analysis::{
     Heatmap, HeatmapRequest, OtherAxes, axis_levels, importance, interaction_anova,
-    interaction_line, marginal_means, ranked, sweep_heatmap,
+    interaction_line, marginal_means, pair_sweep, ranked, sweep_heatmap,
 };
 use sweeplab_core::plot::{
     draw_curves, draw_heatmap, draw_marginals, format_value, heatmap_svg_string, interval_label,
@@ -18,6 +18,7 @@ use sweeplab_core::spec::{Metric, SweepSpec, value_label};
 use super::canvas::{draw_on, export_png};
 use super::state::AppState;
 use crate::browser::download;
+use crate::form::SweepForm;
 
 /// The analysis panel of the sweep `spec` (stored under `key`), over the
 /// records on screen: its heatmap shows the whole grid from the start, the
@@ -100,6 +101,23 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
             .with(|r| importance(r, &axis_paths, m).map_err(|e| e.to_string()))
     });
     let many_axes = paths.len() > 2;
+    // "Grid of this pair": the new-sweep form filled in with a sweep over
+    // the pair, the other axes at the best cell (core::analysis::pair_sweep).
+    let source = StoredValue::new(spec.clone());
+    let grid_of = move |a: String, b: String| {
+        let proposed = source.with_value(|src| {
+            state
+                .records
+                .with(|r| pair_sweep(src, r, (&a, &b), metric.get_untracked()))
+        });
+        match proposed {
+            Ok(p) => {
+                state.shared.set(Some(SweepForm::from_spec(&p)));
+                state.show(None);
+            }
+            Err(e) => state.notice.set(Some(e.to_string())),
+        }
+    };
 
     let heat_canvas = NodeRef::<Canvas>::new();
     let marg_canvas = NodeRef::<Canvas>::new();
@@ -263,12 +281,17 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
                             <td>{e.partial_eta_sq.map(|v| format!("{v:.2}")).unwrap_or_default()}</td>
                             <td>{e.f.map(|f| format!("F({}, {}) = {f:.2}", e.df, imp.within.1)).unwrap_or_default()}</td>
                             <td>{e.p.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }).unwrap_or_default()}</td>
+                            <td>{(e.axes.len() == 2).then(|| {
+                                let (a, b) = (e.axes[0].clone(), e.axes[1].clone());
+                                view! { <button class="grid-of" title="a new sweep over this pair, the other axes at the best cell, 3 repeats or more"
+                                    on:click=move |_| grid_of(a.clone(), b.clone())>"Grid of this pair"</button> }
+                            })}</td>
                         </tr>
                     };
                     Some(view! {
                         <h4>{format!("Which axes matter for {} ({} trials, {} per cell)", imp.metric.name(), imp.n, imp.repeats)}</h4>
                         <table class="anova" id="importance">
-                            <thead><tr><th>"axis, then pairs by interaction strength"</th><th>"partial η²"</th><th>"F"</th><th>"p"</th></tr></thead>
+                            <thead><tr><th>"axis, then pairs by interaction strength"</th><th>"partial η²"</th><th>"F"</th><th>"p"</th><th></th></tr></thead>
                             <tbody>
                                 {imp.axes.iter().map(|e| row(e, "axis")).collect_view()}
                                 {imp.pairs.iter().map(|e| row(e, "pair")).collect_view()}

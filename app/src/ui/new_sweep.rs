@@ -356,7 +356,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
         <section class="panel" aria-labelledby="new-title">
             <h2 id="new-title">"New sweep"</h2>
             {from_link.then(|| view! {
-                <p class="notice" id="shared-note" role="status">"Filled in from a shared link: check it, choose the data files if it needs them, and start it."</p>
+                <p class="notice" id="shared-note" role="status">"Filled in from a shared link or a proposed grid: check it, choose the data files if it needs them, and start it."</p>
             })}
             <div class="grid2">
                 <label>"Name" <input id="sweep-name" prop:value=move || name.get()
