@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   serve, launch, openApp, fillSmallSweep, waitFinished, heatmapCells, downloadText, cellMeans,
-  artifacts, runNativeSweep, nativeSweep, downloadFile, dist, setParam,
+  artifacts, runNativeSweep, nativeSweep, downloadFile, dist, setParam, root,
 } from './harness.js';
 
 let server;
@@ -472,6 +472,13 @@ test('bad input shows a clear message and saves nothing', async () => {
     await page.waitForSelector('#file-error');
     assert.match(await page.textContent('#file-error'), /IDX/);
     assert.ok(await page.isDisabled('#start'));
+    // The real four IDX files read, and the sweep may start: a sweep file
+    // needs a path only where native-sweep reads it.
+    const idxDir = path.join(root, '..', 'shared', 'data', 'fashion-mnist');
+    await page.setInputFiles('#data-files', fs.readdirSync(idxDir).filter((f) => f.includes('ubyte')).map((f) => path.join(idxDir, f)));
+    await page.waitForFunction(() => /60000 training and 10000 validation examples, 10 classes/.test(document.querySelector('#save-note')?.textContent || ''), null, { timeout: 60_000 });
+    assert.equal((await page.textContent('#problems')).trim(), '');
+    assert.ok(!(await page.isDisabled('#start')));
     // A corrupt zip.
     await page.selectOption('#template', 'gru');
     await page.setInputFiles('#data-files', [zip]);
