@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{
-    HeatmapRequest, Summary, epochs_to_reach, interaction_anova, interaction_line, overfitting_gap,
-    summarize,
+    Effect, HeatmapRequest, Summary, epochs_to_reach, importance, interaction_anova,
+    interaction_line, overfitting_gap, summarize,
 };
 use crate::record::{TrialRecord, TrialStatus};
 use crate::spec::{Metric, SweepSpec, value_label};
@@ -178,6 +178,35 @@ pub fn interaction_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<
     })
 }
 
+/// For sweeps of more than two axes, which axes matter and the strongest
+/// pair in one line (see [`importance`]); `None` with two axes or fewer, or
+/// when the grid cannot be ranked yet.
+pub fn importance_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<String> {
+    if spec.axes.len() <= 2 {
+        return None;
+    }
+    let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
+    let ranked = importance(records, &axes, spec.metric).ok()?;
+    let eta = |e: &Effect| e.partial_eta_sq.map_or("—".into(), |v| format!("{v:.2}"));
+    let axes: Vec<String> = ranked
+        .axes
+        .iter()
+        .map(|e| format!("{} {}", e.name(), eta(e)))
+        .collect();
+    let pair = ranked.pairs.first()?;
+    Some(format!(
+        "partial η² {}; strongest pair {} {}{}",
+        axes.join(", "),
+        pair.name(),
+        eta(pair),
+        pair.p.map_or(String::new(), |p| if p < 0.001 {
+            " (p < 0.001)".into()
+        } else {
+            format!(" (p = {p:.3})")
+        })
+    ))
+}
+
 /// Text for one Markdown table cell: no pipes or line breaks.
 pub(crate) fn table_cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
@@ -344,6 +373,9 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
     }
     if let Some(line) = interaction_summary(spec, records) {
         let _ = writeln!(out, "**Interaction:** {line}\n");
+    }
+    if let Some(line) = importance_summary(spec, records) {
+        let _ = writeln!(out, "**Which axes matter:** {line}\n");
     }
 
     let _ = writeln!(out, "## Notes\n");

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use crate::analysis::{self, AnalysisError, Heatmap, HeatmapRequest};
-use crate::journal::{Journal, cell_label, dataset_words, interaction_summary, table_cell};
+use crate::journal::{
+    Journal, cell_label, dataset_words, importance_summary, interaction_summary, table_cell,
+};
 use crate::plot::{self, PlotError};
 use crate::record::{TrialRecord, TrialStatus};
 use crate::spec::SweepSpec;
@@ -389,6 +391,9 @@ pub fn report_markdown(
     let _ = writeln!(out, "![{}]({figure_file})\n", alt.replace(['[', ']'], ""));
     if let Some(line) = interaction_summary(spec, records) {
         let _ = writeln!(out, "**Interaction:** {line}\n");
+    }
+    if let Some(line) = importance_summary(spec, records) {
+        let _ = writeln!(out, "**Which axes matter:** {line}\n");
     }
     let metric = spec.metric.name();
     let _ = writeln!(out, "## Top runs by {metric}\n");

@@ -336,3 +336,33 @@ impl CellIs for TrialRecord {
         self.cell[0].value == spec.axes[0].values[x] && self.cell[1].value == spec.axes[1].values[y]
     }
 }
+
+#[test]
+fn with_more_than_two_axes_the_journal_and_report_say_which_axes_matter() {
+    let text = sweep(3).to_toml() + "\n[[axes]]\npath = \"train.batch_size\"\nvalues = [32, 64]\n";
+    let spec = SweepSpec::from_toml(&text).unwrap();
+    assert_eq!(spec.axes.len(), 3);
+    // Dropout and norm interact; batch size changes nothing.
+    let recs = records(&spec, |x, y, r| {
+        0.6 + 0.1 * (x * y) as f64 + 0.02 * x as f64 + 0.005 * r as f64
+    });
+    let line = journal::importance_summary(&spec, &recs).unwrap();
+    assert!(line.starts_with("partial η² model.dropout "), "{line}");
+    assert!(line.contains("train.batch_size 0.00"), "{line}");
+    assert!(
+        line.contains("strongest pair model.dropout × model.norm "),
+        "{line}"
+    );
+    let markdown = journal_markdown(&spec, &Journal::default(), &recs);
+    assert!(
+        markdown.contains(&format!("**Which axes matter:** {line}")),
+        "{markdown}"
+    );
+    let report = report_markdown(&spec, &Journal::default(), &recs, "heatmap.svg");
+    assert!(report.contains("**Which axes matter:**"), "{report}");
+    // Two axes: the interaction line says it all.
+    assert_eq!(
+        journal::importance_summary(&sweep(3), &records(&sweep(3), |_, _, r| r as f64)),
+        None
+    );
+}
