@@ -175,10 +175,7 @@ impl SweepForm {
         let axes = self
             .axes
             .iter()
-            .map(|(path, values)| AxisSpec {
-                path: path.clone(),
-                values: parse_axis_values(values),
-            })
+            .map(|(path, values)| AxisSpec::listed(path.clone(), parse_axis_values(values)))
             .collect();
         Ok(SweepSpec {
             name: self.name.clone(),
@@ -189,6 +186,7 @@ impl SweepForm {
             max_trials: MAX_TRIALS,
             dataset,
             base: self.base.clone(),
+            search: Default::default(),
             axes,
         })
     }

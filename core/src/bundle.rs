@@ -15,7 +15,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 use crate::journal::Journal;
 use crate::record::{RecordError, TrialRecord, parse_jsonl};
 use crate::spec::{SpecError, SweepSpec};
-use crate::sweep::{NotInSweep, expand, sweep_id};
+use crate::sweep::{NotInSweep, plan, sweep_id};
 
 /// The sweep file's name, in a bundle and in a results directory.
 pub const SWEEP_FILE: &str = "sweep.toml";
@@ -163,7 +163,7 @@ impl Bundle {
                         .into(),
             });
         }
-        let (id, trials) = (sweep_id(&spec), expand(&spec));
+        let (id, trials) = (sweep_id(&spec), plan(&spec, &parsed.records).trials);
         let mut seen = BTreeSet::new();
         for (i, record) in parsed.records.iter().enumerate() {
             let foreign = |why: String| BundleError::Foreign {
@@ -193,6 +193,7 @@ mod tests {
     use super::*;
     use crate::journal::Note;
     use crate::record::{EpochMetrics, TrialStatus};
+    use crate::sweep::expand;
 
     fn bundle() -> Bundle {
         let spec = SweepSpec::from_toml(

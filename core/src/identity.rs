@@ -16,7 +16,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::digest::sha256_hex;
-use crate::spec::{DatasetName, DatasetSpec, SweepSpec, TrialConfig};
+use crate::spec::{DatasetName, DatasetSpec, Strategy, SweepSpec, TrialConfig};
 
 /// Version of the identity rules. Version 1 (sweeplab 0.1, record schema 1)
 /// hashed the whole serialised config and data set, path included.
@@ -108,18 +108,25 @@ pub fn trial_id(config: &TrialConfig, dataset: &DatasetSpec, seed: u64) -> Strin
 
 /// Stable id of a sweep's grid (name, hypothesis and metric excluded, so
 /// editing prose does not orphan results).
+///
+/// A scan adds its `[search]` table; a TPE scan also its metric, which
+/// steers its proposals. A grid's id is what it was before scans existed.
 pub fn sweep_id(spec: &SweepSpec) -> String {
-    short_hash(
-        &json!({
-            "identity": IDENTITY_VERSION,
-            "dataset": canonical_dataset(&spec.dataset),
-            "base": canonical_config(&spec.base),
-            "axes": spec.axes,
-            "repeats": spec.repeats,
-            "seed": spec.seed,
-        }),
-        12,
-    )
+    let mut grid = json!({
+        "identity": IDENTITY_VERSION,
+        "dataset": canonical_dataset(&spec.dataset),
+        "base": canonical_config(&spec.base),
+        "axes": spec.axes,
+        "repeats": spec.repeats,
+        "seed": spec.seed,
+    });
+    if !spec.is_grid() {
+        grid["search"] = to_value(&spec.search);
+        if spec.search.strategy == Strategy::Tpe {
+            grid["metric"] = to_value(&spec.metric);
+        }
+    }
+    short_hash(&grid, 12)
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ pub fn format_utc(ms: u64) -> String {
 /// [`interaction_line`]), or why it cannot be tested; `None` for sweeps
 /// with fewer than two axes.
 pub fn interaction_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<String> {
-    if spec.axes.len() < 2 {
+    if spec.axes.len() < 2 || !spec.is_grid() {
         return None;
     }
     let request = HeatmapRequest::default_for(spec)?;
@@ -178,10 +178,14 @@ pub fn interaction_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<
     })
 }
 
-/// For sweeps of more than two axes, which axes matter and the strongest
-/// pair in one line (see [`importance`]); `None` with two axes or fewer, or
-/// when the grid cannot be ranked yet.
+/// For grids of more than two axes, which axes matter and the strongest
+/// pair in one line (see [`importance`]); for a scan, its fANOVA ranking and
+/// the grid proposed for its strongest pair. `None` for a grid of two axes
+/// or fewer, or when the records cannot be ranked yet.
 pub fn importance_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<String> {
+    if !spec.is_grid() {
+        return scan_summary(spec, records);
+    }
     if spec.axes.len() <= 2 {
         return None;
     }
@@ -204,6 +208,37 @@ pub fn importance_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<S
         } else {
             format!(" (p = {p:.3})")
         })
+    ))
+}
+
+/// A scan's fANOVA ranking in one line, and the grid `propose` would
+/// write for its strongest pair (a scan has no heatmap or ANOVA line).
+fn scan_summary(spec: &SweepSpec, records: &[TrialRecord]) -> Option<String> {
+    let ranked = crate::analysis::scan_importance(spec, records, spec.metric).ok()?;
+    let axes: Vec<String> = ranked
+        .axes
+        .iter()
+        .map(|s| format!("{} {:.2}", s.name(), s.share))
+        .collect();
+    let pair = ranked.pairs.first()?;
+    let (a, b) = ranked.strongest_pair()?;
+    let grid = crate::analysis::pair_sweep(spec, records, (&a, &b), spec.metric).ok()?;
+    let levels: Vec<String> = grid
+        .axes
+        .iter()
+        .map(|axis| format!("{} [{}]", axis.path, axis.labels().join(", ")))
+        .collect();
+    Some(format!(
+        "fANOVA share of {} configurations: {}; strongest pair {} {:.2} (90% of refits {:.2}–{:.2}). Proposed grid: {}, {} repeats, {} epochs",
+        ranked.configurations,
+        axes.join(", "),
+        pair.name(),
+        pair.share,
+        pair.interval.0,
+        pair.interval.1,
+        levels.join(" × "),
+        grid.repeats,
+        grid.base.train.epochs
     ))
 }
 
@@ -306,10 +341,23 @@ pub fn journal_markdown(spec: &SweepSpec, journal: &Journal, records: &[TrialRec
     let grid: Vec<String> = spec
         .axes
         .iter()
-        .map(|a| format!("`{}` ∈ {{{}}}", a.path, a.labels().join(", ")))
+        .map(|a| {
+            if a.is_range() {
+                format!("`{}` ∈ {}", a.path, a.describe())
+            } else {
+                format!("`{}` ∈ {{{}}}", a.path, a.labels().join(", "))
+            }
+        })
         .collect();
     let grid = if grid.is_empty() {
         "one cell (no axes)".to_string()
+    } else if !spec.is_grid() {
+        format!(
+            "a {} scan of {} configurations over {}",
+            spec.search.strategy.name(),
+            spec.cell_count(),
+            grid.join(", ")
+        )
     } else {
         format!("{} = {} cells", grid.join(" × "), spec.cell_count())
     };

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod protocol;
 pub mod record;
 pub mod report;
+pub mod scan;
 pub mod share;
 pub mod spec;
 pub mod sweep;

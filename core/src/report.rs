@@ -50,29 +50,86 @@ pub enum ReportError {
     Plot(#[from] PlotError),
 }
 
-/// The report's heatmap and the title it is drawn with.
+/// The report's figure: a grid's heatmap, or a scan's parallel
+/// coordinates (a scan has no cells).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Figure {
+pub enum Figure {
     /// The sweep's metric over its first two axes.
-    pub heatmap: Heatmap,
-    /// Title drawn above the heatmap.
-    pub title: String,
+    Heatmap {
+        /// The heatmap's cells.
+        heatmap: Heatmap,
+        /// Title drawn above it.
+        title: String,
+    },
+    /// One line per trial over every axis and the metric.
+    Parallel {
+        /// The scan.
+        spec: Box<SweepSpec>,
+        /// Its records.
+        records: Vec<TrialRecord>,
+        /// Title drawn above it.
+        title: String,
+    },
 }
 
 impl Figure {
+    /// The title drawn above the figure.
+    pub fn title(&self) -> &str {
+        match self {
+            Figure::Heatmap { title, .. } | Figure::Parallel { title, .. } => title,
+        }
+    }
+
+    /// Draw the figure on any plotters backend.
+    pub fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), PlotError>
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Figure::Heatmap { heatmap, title } => plot::draw_heatmap(area, heatmap, title),
+            Figure::Parallel {
+                spec,
+                records,
+                title,
+            } => plot::draw_parallel(area, spec, records, spec.metric, title),
+        }
+    }
+
     /// The figure as SVG text, [`FIGURE_SIZE`] pixels.
     pub fn svg(&self) -> Result<String, PlotError> {
-        plot::heatmap_svg_string(&self.heatmap, &self.title, FIGURE_SIZE)
+        plot::write_svg(FIGURE_SIZE, |area| self.draw(area))
     }
 }
 
-/// The report's heatmap: the sweep's metric over its first two axes (the
-/// first against itself when there is one), other axes averaged, trials of
-/// one epoch budget only. Fails without records or axes, or on mixed budgets.
+/// The report's figure: for a grid, the sweep's metric over its first two
+/// axes (the first against itself when there is one), other axes averaged,
+/// trials of one epoch budget only; for a scan, its parallel coordinates.
+/// Fails without records or axes, or on mixed budgets.
 pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, ReportError> {
     if records.is_empty() {
         return Err(ReportError::NoRecords {
             sweep: spec.name.clone(),
+        });
+    }
+    if !spec.is_grid() {
+        if spec.axes.is_empty() {
+            return Err(ReportError::NoAxes {
+                sweep: spec.name.clone(),
+            });
+        }
+        let chosen: Vec<&TrialRecord> = records.iter().collect();
+        analysis::check_budgets(&chosen, false)?;
+        return Ok(Figure::Parallel {
+            spec: Box::new(spec.clone()),
+            records: records.to_vec(),
+            title: format!(
+                "{} per trial ({} scan)",
+                spec.metric.name(),
+                spec.search.strategy.name()
+            ),
         });
     }
     let Some(request) = HeatmapRequest::default_for(spec) else {
@@ -88,7 +145,7 @@ pub fn figure(spec: &SweepSpec, records: &[TrialRecord]) -> Result<Figure, Repor
         request.x,
         request.y
     );
-    Ok(Figure { heatmap, title })
+    Ok(Figure::Heatmap { heatmap, title })
 }
 
 /// One line of the top-runs table.
@@ -134,9 +191,14 @@ fn facts(spec: &SweepSpec, records: &[TrialRecord]) -> String {
         n => format!("{n} epochs"),
     };
     format!(
-        "{} · {} cells × {} repeats · {epochs} · {finished} of {} trials finished · metric {}",
+        "{} · {} {} × {} repeats · {epochs} · {finished} of {} trials finished · metric {}",
         dataset_words(spec).replace('`', ""),
         spec.cell_count(),
+        if spec.is_grid() {
+            "cells".to_string()
+        } else {
+            format!("{} configurations", spec.search.strategy.name())
+        },
         spec.repeats,
         spec.trial_count(),
         spec.metric.name()
@@ -254,7 +316,12 @@ pub fn report_html(
     let name = spec.name.trim();
     let hypothesis = prose(&spec.hypothesis, 34.0);
     let conclusion = prose(&journal.conclusion, 46.0);
-    let interaction = interaction_summary(spec, records);
+    // A scan has no ANOVA line: its ranking and proposed grid stand there.
+    let interaction = if spec.is_grid() {
+        interaction_summary(spec, records)
+    } else {
+        importance_summary(spec, records)
+    };
     let runs = top_runs(spec, records);
 
     let title_pt = font_for(
@@ -387,7 +454,8 @@ pub fn report_markdown(
     let _ = writeln!(out, "# {}\n", spec.name.trim());
     let _ = writeln!(out, "_{}_\n", facts(spec, records));
     out.push_str(&crate::journal::hypothesis_markdown(spec));
-    let alt = figure(spec, records).map_or_else(|e| format!("no heatmap: {e}"), |f| f.title);
+    let alt =
+        figure(spec, records).map_or_else(|e| format!("no figure: {e}"), |f| f.title().to_string());
     let _ = writeln!(out, "![{}]({figure_file})\n", alt.replace(['[', ']'], ""));
     if let Some(line) = interaction_summary(spec, records) {
         let _ = writeln!(out, "**Interaction:** {line}\n");

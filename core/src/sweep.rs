@@ -1,5 +1,6 @@
-//! Grid expansion: axes x repeats into trials with stable ids, a fixed
-//! order, shards for job arrays, and the trials still to run.
+//! Which trials a sweep runs: a grid's axes x repeats, or a scan's drawn
+//! configurations x repeats, with stable ids, a fixed order, shards for job
+//! arrays, and the trials still to run.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -9,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::record::{TrialRecord, TrialStatus};
-use crate::spec::{SweepSpec, TrialConfig};
+use crate::scan;
+use crate::spec::{Strategy, SweepSpec, TrialConfig};
 
 /// One axis value of a cell: `model.dropout = 0.2`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -29,7 +31,8 @@ pub struct Trial {
     pub id: String,
     /// Axis values of the cell, in axis order.
     pub cell: Vec<AxisValue>,
-    /// Index of each axis value within its axis.
+    /// Index of each axis value within its axis (a grid), or the
+    /// configuration's number alone (a scan).
     pub cell_index: Vec<usize>,
     /// Repeat number within the cell (0-based).
     pub repeat: usize,
@@ -41,9 +44,146 @@ pub struct Trial {
 
 pub use crate::identity::{sweep_id, trial_id};
 
-/// Every trial of a validated sweep: cells in row-major axis order (the
-/// first axis varies slowest), repeats innermost.
+/// The trials a sweep has chosen so far, given the records it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Every trial chosen, in the sweep's order (`trials[i].index == i`).
+    pub trials: Vec<Trial>,
+    /// Whether the sweep has chosen all its trials. A TPE scan chooses a
+    /// round only once every trial of the rounds before has an outcome.
+    pub complete: bool,
+}
+
+/// The trials of a sweep given its records: a grid's or a random scan's
+/// all at once; a TPE scan's round by round, each proposed from the
+/// outcomes of the rounds before (the same records give the same trials).
+pub fn plan(spec: &SweepSpec, records: &[TrialRecord]) -> Plan {
+    if spec.is_grid() {
+        return Plan {
+            trials: grid(spec),
+            complete: true,
+        };
+    }
+    let tpe = spec.search.strategy == Strategy::Tpe;
+    let mut configs: Vec<Vec<Value>> = Vec::new();
+    let mut trials = Vec::new();
+    for (round, range) in rounds(spec).into_iter().enumerate() {
+        let history = if tpe && round > 0 {
+            match observations(spec, &trials, records) {
+                Some(h) => Some(h),
+                None => {
+                    return Plan {
+                        trials,
+                        complete: false,
+                    };
+                }
+            }
+        } else {
+            None
+        };
+        let liar = history.as_ref().map(|h| scan::liar_score(h));
+        let mut history = history;
+        for k in range {
+            let values = scan::configuration(spec, k, history.as_deref(), &configs);
+            // The round's earlier proposals join the history with a
+            // pessimistic score (a "constant liar"), so one round's
+            // proposals spread out instead of piling onto one point.
+            if let (Some(h), Some(score)) = (history.as_mut(), liar) {
+                h.push(scan::Observation {
+                    values: values.clone(),
+                    score,
+                });
+            }
+            let cell = spec
+                .axes
+                .iter()
+                .zip(&values)
+                .map(|(axis, value)| AxisValue {
+                    path: axis.path.clone(),
+                    value: value.clone(),
+                })
+                .collect();
+            configs.push(values);
+            push_cell(spec, cell, vec![k], &mut trials);
+        }
+    }
+    Plan {
+        trials,
+        complete: true,
+    }
+}
+
+/// Every trial a sweep knows without records: a grid's or a random scan's
+/// whole list, a TPE scan's first (random) round.
 pub fn expand(spec: &SweepSpec) -> Vec<Trial> {
+    plan(spec, &[]).trials
+}
+
+/// The configuration numbers of each round: a random scan has one, a TPE
+/// scan its random start and then rounds of `batch`.
+pub fn rounds(spec: &SweepSpec) -> Vec<std::ops::Range<usize>> {
+    let n = spec.search.trials.unwrap_or(0);
+    if spec.search.strategy != Strategy::Tpe {
+        return std::iter::once(0..n).collect();
+    }
+    let start = spec.search.startup();
+    let mut out = Vec::new();
+    out.push(0..start);
+    let mut k = start;
+    while k < n {
+        let end = (k + spec.search.batch()).min(n);
+        out.push(k..end);
+        k = end;
+    }
+    out
+}
+
+/// TPE's view of the configurations chosen so far, or `None` while one of
+/// their trials has no outcome yet. A configuration's score is the mean of
+/// its finished repeats' metric (minus an accuracy, so lower is better);
+/// one whose repeats all diverged or failed scores worst.
+fn observations(
+    spec: &SweepSpec,
+    trials: &[Trial],
+    records: &[TrialRecord],
+) -> Option<Vec<scan::Observation>> {
+    let outcome: std::collections::HashMap<&str, &TrialRecord> = records
+        .iter()
+        .filter(|r| r.status != TrialStatus::Cancelled)
+        .map(|r| (r.trial_id.as_str(), r))
+        .collect();
+    let sign = if spec.metric.higher_is_better() {
+        -1.0
+    } else {
+        1.0
+    };
+    trials
+        .chunks(spec.repeats.max(1))
+        .map(|config| {
+            let mut finished = Vec::new();
+            for t in config {
+                let r = outcome.get(t.id.as_str())?;
+                let m = r.final_metric(spec.metric);
+                if r.status == TrialStatus::Finished && m.is_finite() {
+                    finished.push(m);
+                }
+            }
+            let score = if finished.is_empty() {
+                f64::INFINITY
+            } else {
+                sign * finished.iter().sum::<f64>() / finished.len() as f64
+            };
+            Some(scan::Observation {
+                values: config[0].cell.iter().map(|a| a.value.clone()).collect(),
+                score,
+            })
+        })
+        .collect()
+}
+
+/// Every trial of a grid: cells in row-major axis order (the first axis
+/// varies slowest), repeats innermost.
+fn grid(spec: &SweepSpec) -> Vec<Trial> {
     let mut cells: Vec<Vec<usize>> = vec![Vec::new()];
     for axis in &spec.axes {
         cells = cells
@@ -59,31 +199,44 @@ pub fn expand(spec: &SweepSpec) -> Vec<Trial> {
     }
     let mut trials = Vec::with_capacity(cells.len() * spec.repeats);
     for cell_index in cells {
-        let mut config = spec.base.clone();
-        let mut cell = Vec::new();
-        for (axis, &i) in spec.axes.iter().zip(&cell_index) {
-            let value = axis.values[i].clone();
-            config = crate::spec::apply_axis(&config, &axis.path, &value)
-                .expect("validated sweeps apply every axis value");
-            cell.push(AxisValue {
+        let cell = spec
+            .axes
+            .iter()
+            .zip(&cell_index)
+            .map(|(axis, &i)| AxisValue {
                 path: axis.path.clone(),
-                value,
-            });
-        }
-        for repeat in 0..spec.repeats {
-            let seed = spec.seed.wrapping_add(repeat as u64);
-            trials.push(Trial {
-                index: trials.len(),
-                id: trial_id(&config, &spec.dataset, seed),
-                cell: cell.clone(),
-                cell_index: cell_index.clone(),
-                repeat,
-                seed,
-                config: config.clone(),
-            });
-        }
+                value: axis.values[i].clone(),
+            })
+            .collect();
+        push_cell(spec, cell, cell_index, &mut trials);
     }
     trials
+}
+
+/// Append the repeats of one cell (or scan configuration) to `trials`.
+fn push_cell(
+    spec: &SweepSpec,
+    cell: Vec<AxisValue>,
+    cell_index: Vec<usize>,
+    trials: &mut Vec<Trial>,
+) {
+    let mut config = spec.base.clone();
+    for a in &cell {
+        config = crate::spec::apply_axis(&config, &a.path, &a.value)
+            .expect("validated sweeps apply every axis value");
+    }
+    for repeat in 0..spec.repeats {
+        let seed = spec.seed.wrapping_add(repeat as u64);
+        trials.push(Trial {
+            index: trials.len(),
+            id: trial_id(&config, &spec.dataset, seed),
+            cell: cell.clone(),
+            cell_index: cell_index.clone(),
+            repeat,
+            seed,
+            config: config.clone(),
+        });
+    }
 }
 
 /// Shard `index` of `count` (0-based), as given by `--shard I/N` or a

@@ -1,8 +1,10 @@
 //! `native-sweep propose`: from a finished sweep of many axes to a sweep
 //! file over the pair that interacts most (or the pair asked for), the
 //! other axes fixed at the best cell (`sweeplab_core::analysis::pair_sweep`).
+//! From a random or TPE scan, the pair is ranked by fANOVA and its levels
+//! spread over the region the scan's best configurations lie in.
 
-use sweeplab_core::analysis::{importance, pair_sweep, strongest_pair};
+use sweeplab_core::analysis::{importance, pair_sweep, scan_importance, strongest_pair};
 
 use crate::cli::ProposeArgs;
 use crate::error::{CliError, input};
@@ -28,6 +30,18 @@ pub fn propose(args: &ProposeArgs) -> Result<i32, CliError> {
                 )));
             };
             (a.to_string(), b.to_string(), "asked for".to_string())
+        }
+        None if !spec.is_grid() => {
+            let ranked = scan_importance(spec, &records, metric)?;
+            let (a, b) = ranked
+                .strongest_pair()
+                .ok_or_else(|| input("the scan has fewer than two axes: no pair to grid"))?;
+            let share = ranked.pairs[0].share;
+            (
+                a,
+                b,
+                format!("the strongest interaction, fANOVA share {share:.2}"),
+            )
         }
         None => {
             let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();

@@ -1,6 +1,7 @@
 //! `native-sweep report DIR`: the one-page report beside the results —
 //! `report.html` (prints as one A4 page), `report.md` and its heatmap as
-//! `report-heatmap.svg` and `.png`.
+//! `report-heatmap.svg` and `.png` (a scan's parallel coordinates under the
+//! same names).
 
 use std::path::PathBuf;
 
@@ -39,7 +40,7 @@ pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
     // from the extension), then renamed: never a half-written PNG.
     let png_path = results.file(FIGURE_PNG);
     let tmp = results.file("report-heatmap.tmp.png");
-    plot::heatmap_png(&tmp, &fig.heatmap, &fig.title, FIGURE_SIZE)?;
+    plot::write_png(&tmp, FIGURE_SIZE, |area| fig.draw(area))?;
     std::fs::rename(&tmp, &png_path)
         .map_err(|e| CliError::Runtime(format!("{}: {e}", png_path.display())))?;
     let md_path = results.file("report.md");

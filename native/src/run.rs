@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use burn::prelude::*;
 use sweeplab_core::data::{self, Splits};
 use sweeplab_core::record::{Backend, EpochMetrics, TrialRecord, TrialStatus};
-use sweeplab_core::spec::SweepSpec;
+use sweeplab_core::spec::{Strategy, SweepSpec};
 use sweeplab_core::sweep::{self, Shard, Trial, sweep_id};
 use sweeplab_train::{
     BatchProgress, CancelToken, Checkpoint, RunContext, TrainObserver, run_trial,
@@ -148,6 +148,11 @@ impl TrainObserver for ChannelObserver {
 pub fn run(args: &RunArgs) -> Result<i32, CliError> {
     let spec = read_sweep(&args.sweep)?;
     let shard = resolve_shard(args.shard.as_deref(), &|k| std::env::var(k).ok())?;
+    if shard.is_some() && spec.search.strategy == Strategy::Tpe {
+        return Err(input(
+            "--shard: a tpe scan proposes each round from every finished trial, which separate shard directories cannot see; run it unsharded (--jobs N shares a round), or use strategy = \"random\" for job arrays",
+        ));
+    }
     if args.jobs == 0 {
         return Err(input("--jobs: 0 must be at least 1"));
     }
@@ -167,15 +172,22 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
     } = device::choose(args.backend, &found)?;
     let results = ResultsDir::create_or_resume(&out, &spec)?;
 
-    let all = sweep::expand(&spec);
-    let mine = match shard {
-        Some(s) => sweep::shard(&all, s),
-        None => all,
+    let mine = |plan: &sweep::Plan| match shard {
+        Some(s) => sweep::shard(&plan.trials, s),
+        None => plan.trials.clone(),
     };
-    let todo = sweep::pending(&mine, &results.records()?);
+    let records = results.records()?;
+    let first = sweep::plan(&spec, &records);
+    let todo = sweep::pending(&mine(&first), &records);
+    // A TPE scan's later rounds are not chosen yet: count them as to run.
+    let total = if first.complete {
+        mine(&first).len()
+    } else {
+        spec.trial_count()
+    };
     let mut progress = Progress::new(
-        mine.len(),
-        mine.len() - todo.len(),
+        total,
+        mine(&first).len() - todo.len(),
         args.jobs.min(todo.len().max(1)),
         args.quiet,
     );
@@ -183,22 +195,37 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
         "sweep {} ({}): {} trials{}, {} to run, on {backend} / {device_name}; results in {}",
         spec.name,
         sweep_id(&spec),
-        mine.len(),
+        total,
         shard.map(|s| format!(" in shard {s}")).unwrap_or_default(),
-        todo.len(),
+        total - (mine(&first).len() - todo.len()),
         out.display()
     ));
 
-    let failed = train_all(
-        &spec,
-        todo,
-        &splits,
-        (&device, backend, &device_name),
-        args.jobs,
-        &results,
-        &mut progress,
-        &mut exporter,
-    )?;
+    let mut failed = 0;
+    let mut todo = todo;
+    // A grid or a random scan runs once through; a TPE scan runs round by
+    // round, each chosen from the records the rounds before wrote.
+    loop {
+        let ran: Vec<String> = todo.iter().map(|t| t.id.clone()).collect();
+        failed += train_all(
+            &spec,
+            todo,
+            &splits,
+            (&device, backend, &device_name),
+            args.jobs,
+            &results,
+            &mut progress,
+            &mut exporter,
+        )?;
+        let records = results.records()?;
+        let plan = sweep::plan(&spec, &records);
+        todo = sweep::pending(&mine(&plan), &records);
+        // Done, or stopped: trials that ran and still have no outcome
+        // (cancelled) wait for the next `run`.
+        if todo.is_empty() || todo.iter().any(|t| ran.contains(&t.id)) {
+            break;
+        }
+    }
     progress.close();
     let records = results.records()?;
     match show::write_outputs(&results, &records, &show::Selection::default()) {

@@ -80,6 +80,17 @@ pub fn write_outputs(
             ..default
         }
     });
+    let request = request.filter(|_| spec.is_grid());
+    if !spec.is_grid() {
+        let _ = writeln!(
+            out,
+            "{}: a {} scan of {} configurations has no grid of cells to draw; `native-sweep propose {}` writes the grid of its strongest pair",
+            spec.name,
+            spec.search.strategy.name(),
+            spec.cell_count(),
+            results.path.display()
+        );
+    }
     if let Some(request) = request {
         let (x, y) = (request.x.clone(), request.y.clone());
         let heatmap = analysis::heatmap(records, &request)?;
@@ -124,7 +135,18 @@ pub fn write_outputs(
     // Which axes matter and which pairs interact (with more than two axes,
     // the heatmap above shows one pair of them). With two, a grid the
     // ANOVA cannot test was said so above.
-    if spec.axes.len() >= 2 {
+    if spec.axes.len() >= 2 && !spec.is_grid() {
+        match analysis::scan_importance(spec, records, metric) {
+            Ok(importance) => {
+                for line in analysis::scan_importance_lines(&importance) {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out, "importance: {e}");
+            }
+        }
+    } else if spec.axes.len() >= 2 {
         let axes: Vec<String> = spec.axes.iter().map(|a| a.path.clone()).collect();
         match analysis::importance(records, &axes, metric) {
             Ok(importance) => {
@@ -146,6 +168,20 @@ pub fn write_outputs(
             &format!("{}: validation accuracy", spec.name),
         )
     })?;
+    // Parallel coordinates where a heatmap shows one pair at most: a scan,
+    // or a grid of more than two axes.
+    let parallel = !spec.is_grid() || spec.axes.len() > 2;
+    if parallel {
+        plot::write_png(&results.file("parallel.png"), (1000, 500), |a| {
+            plot::draw_parallel(
+                a,
+                spec,
+                records,
+                metric,
+                &format!("{}: {} per trial", spec.name, metric.name()),
+            )
+        })?;
+    }
     let _ = writeln!(out, "top trials by {}:", metric.name());
     for r in ranked.iter().take(5) {
         let _ = writeln!(
@@ -161,7 +197,13 @@ pub fn write_outputs(
     }
     let _ = write!(
         out,
-        "wrote summary.csv, heatmap.png, heatmap.svg, curves.png in {}",
+        "wrote summary.csv, {}curves.png{} in {}",
+        if spec.is_grid() {
+            "heatmap.png, heatmap.svg, "
+        } else {
+            ""
+        },
+        if parallel { ", parallel.png" } else { "" },
         results.path.display()
     );
     Ok(out)

@@ -22,10 +22,7 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
     let axes = first
         .cell
         .iter()
-        .map(|a| AxisSpec {
-            path: a.path.clone(),
-            values: axis_levels(records, &a.path),
-        })
+        .map(|a| AxisSpec::listed(a.path.clone(), axis_levels(records, &a.path)))
         .collect();
     SweepSpec {
         name: first.sweep_name.clone(),
@@ -40,6 +37,7 @@ fn spec_from_records(records: &[TrialRecord]) -> SweepSpec {
         max_trials: usize::MAX,
         dataset: first.dataset.clone(),
         base: first.config.clone(),
+        search: Default::default(),
         axes,
     }
 }
@@ -69,6 +67,9 @@ enum ImportError {
         /// What is wrong with it.
         source: SpecError,
     },
+    /// A random or TPE scan, which the app does not run or draw yet.
+    #[error("{0}: {scan}", scan = sweeplab_core::spec::SCAN_IN_APP)]
+    Scan(String),
     /// The journal file is not a journal.
     #[error("{file}: {source}")]
     Journal {
@@ -91,6 +92,9 @@ struct Import {
 fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, ImportError> {
     if let Some(zip) = files.iter().find(|f| f.name.ends_with(".zip")) {
         let bundle = Bundle::from_zip(&zip.name, &zip.bytes)?;
+        if !bundle.spec.is_grid() {
+            return Err(ImportError::Scan(zip.name.clone()));
+        }
         let mut entry = SweepEntry::new(bundle.spec, Origin::Imported, Vec::new(), now_ms());
         entry.journal = bundle.journal;
         return Ok(Import {
@@ -117,6 +121,9 @@ fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, Im
         })?,
         None => spec_from_records(&parsed.records),
     };
+    if !spec.is_grid() {
+        return Err(ImportError::Scan(jsonl.name.clone()));
+    }
     let journal: Journal = match files.iter().find(|f| f.name.ends_with("journal.json")) {
         Some(f) => serde_json::from_slice(&f.bytes).map_err(|source| ImportError::Journal {
             file: f.name.clone(),

@@ -303,6 +303,11 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             let Some(file) = picked.first() else { return };
             let text = String::from_utf8_lossy(&file.bytes);
             match SweepSpec::from_file_text(&file.name, &text) {
+                Ok(s) if !s.is_grid() => save_error.set(Some(format!(
+                    "{}: {}",
+                    file.name,
+                    sweeplab_core::spec::SCAN_IN_APP
+                ))),
                 Ok(s) => {
                     own_words.set(true);
                     name.set(s.name.clone());

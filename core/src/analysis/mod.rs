@@ -4,6 +4,7 @@
 //! epochs-to-threshold.
 
 mod budget;
+mod fanova;
 mod heatmap;
 mod importance;
 mod interaction;
@@ -11,12 +12,15 @@ mod propose;
 pub mod stats;
 
 pub use budget::{Budget, check_budgets};
+pub use fanova::{
+    MIN_CONFIGURATIONS, RESAMPLES, ScanImportance, Share, scan_importance, scan_importance_lines,
+};
 pub use heatmap::{
     Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap, sweep_heatmap,
 };
 pub use importance::{Effect, Importance, importance, importance_lines};
 pub use interaction::{Marginal, interaction_anova, interaction_line, marginal_means, ranked};
-pub use propose::{MIN_PAIR_REPEATS, pair_sweep, strongest_pair};
+pub use propose::{MIN_PAIR_REPEATS, SCAN_LEVELS, pair_sweep, strongest_pair};
 pub use stats::{
     AnovaError, AnovaRow, AnovaTable, FEW_VALUES, ShownInterval, SsType, Summary, summarize,
     two_way_anova,

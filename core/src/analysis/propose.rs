@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{AnalysisError, Importance};
 use crate::record::{TrialRecord, TrialStatus};
-use crate::spec::{Metric, SweepSpec, apply_axis, value_label};
+use crate::spec::{AxisSpec, Metric, SweepSpec, apply_axis, value_label};
 
 /// Fewest repeats a proposed grid gets: enough for a confidence interval
 /// per cell and an interaction test with room to spare.
@@ -133,7 +133,105 @@ pub fn pair_sweep(
         ),
         repeats: spec.repeats.max(MIN_PAIR_REPEATS),
         base,
-        axes: vec![a, b],
+        axes: if spec.is_grid() {
+            vec![a, b]
+        } else {
+            let good = good_cells(&cells, metric);
+            vec![levels_from_scan(&a, &good), levels_from_scan(&b, &good)]
+        },
+        search: Default::default(),
         ..spec.clone()
     })
+}
+
+/// Levels a grid gets on each axis of a pair taken from a scan.
+pub const SCAN_LEVELS: usize = 4;
+
+/// The best quarter of a scan's configurations by `metric` (at least two),
+/// as (path, value) lists.
+fn good_cells(
+    cells: &BTreeMap<String, CellTotal>,
+    metric: Metric,
+) -> Vec<Vec<(String, serde_json::Value)>> {
+    let mut means: Vec<(&Vec<(String, serde_json::Value)>, f64)> = cells
+        .values()
+        .map(|(values, sum, n)| (values, sum / *n as f64))
+        .collect();
+    means.sort_by(|x, y| {
+        if metric.higher_is_better() {
+            y.1.total_cmp(&x.1)
+        } else {
+            x.1.total_cmp(&y.1)
+        }
+    });
+    let keep = means.len().div_ceil(4).max(2).min(means.len());
+    means
+        .into_iter()
+        .take(keep)
+        .map(|(v, _)| v.clone())
+        .collect()
+}
+
+/// A grid axis over the region of a scan's axis where its good
+/// configurations lie: [`SCAN_LEVELS`] levels spread evenly (in log space
+/// for a log range) from the smallest to the largest good value, or the
+/// listed values the good configurations use (all of them if only one).
+fn levels_from_scan(axis: &AxisSpec, good: &[Vec<(String, serde_json::Value)>]) -> AxisSpec {
+    let used: Vec<&serde_json::Value> = good
+        .iter()
+        .filter_map(|cell| cell.iter().find(|(p, _)| *p == axis.path).map(|(_, v)| v))
+        .collect();
+    if !axis.is_range() {
+        let values: Vec<serde_json::Value> = axis
+            .values
+            .iter()
+            .filter(|v| used.contains(v))
+            .cloned()
+            .collect();
+        let values = if values.len() >= 2 {
+            values
+        } else {
+            axis.values.clone()
+        };
+        return AxisSpec::listed(axis.path.clone(), values);
+    }
+    let xs: Vec<f64> = used.iter().filter_map(|v| v.as_f64()).collect();
+    let (mut lo, mut hi) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+            (l.min(x), h.max(x))
+        });
+    let (low, high) = (axis.low.unwrap_or(lo), axis.high.unwrap_or(hi));
+    if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
+        // One good value: a quarter of the range around it.
+        let (a, b) = if axis.log {
+            (low.ln(), high.ln())
+        } else {
+            (low, high)
+        };
+        let c = if axis.log { lo.ln() } else { lo };
+        let w = (b - a) / 8.0;
+        let (l, h) = ((c - w).max(a), (c + w).min(b));
+        (lo, hi) = if axis.log { (l.exp(), h.exp()) } else { (l, h) };
+    }
+    let mut values: Vec<serde_json::Value> = Vec::new();
+    for i in 0..SCAN_LEVELS {
+        let t = i as f64 / (SCAN_LEVELS - 1) as f64;
+        let x = if axis.log {
+            (lo.ln() + t * (hi.ln() - lo.ln())).exp()
+        } else {
+            lo + t * (hi - lo)
+        };
+        let x = x.clamp(low, high);
+        let v = if axis.int {
+            serde_json::Value::from(x.round() as i64)
+        } else {
+            let rounded: f64 = format!("{x:.2e}").parse().unwrap_or(x);
+            serde_json::Value::from(rounded)
+        };
+        if !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    AxisSpec::listed(axis.path.clone(), values)
 }

@@ -5,20 +5,87 @@ use serde_json::Value;
 
 use super::TrialConfig;
 
-/// One hyperparameter to scan and its values.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// One hyperparameter to scan: either the values to try (`values`, what a
+/// grid needs and what a scan treats as categories) or a range a random or
+/// TPE scan draws from (`low`, `high`, with `log` and `int`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AxisSpec {
     /// Dotted path into the trial config, e.g. `model.dropout`, `train.lr`.
     pub path: String,
-    /// Values to try, in display order.
+    /// Values to try, in display order (empty for a range).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<Value>,
+    /// Smallest value of a range (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// Largest value of a range (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// Draw the range uniformly in log space (learning rates, weight decay).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub log: bool,
+    /// Draw whole numbers only (widths, layer counts).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub int: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl AxisSpec {
+    /// An axis over listed values.
+    pub fn listed(path: impl Into<String>, values: Vec<Value>) -> Self {
+        Self {
+            path: path.into(),
+            values,
+            ..Self::default()
+        }
+    }
+
+    /// An axis over a range `low..=high` (log-uniform when `log`).
+    pub fn range(path: impl Into<String>, low: f64, high: f64, log: bool, int: bool) -> Self {
+        Self {
+            path: path.into(),
+            low: Some(low),
+            high: Some(high),
+            log,
+            int,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the axis is a range rather than listed values.
+    pub fn is_range(&self) -> bool {
+        self.low.is_some() || self.high.is_some()
+    }
+
     /// A short label per value, for tables and plot ticks.
     pub fn labels(&self) -> Vec<String> {
         self.values.iter().map(value_label).collect()
+    }
+
+    /// How the axis reads in one line: `0.1, 0.2` or `1e-4..1e-1 (log)`.
+    pub fn describe(&self) -> String {
+        match (self.low, self.high) {
+            (Some(low), Some(high)) => {
+                let mut kind = Vec::new();
+                if self.log {
+                    kind.push("log");
+                }
+                if self.int {
+                    kind.push("int");
+                }
+                let kind = if kind.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", kind.join(", "))
+                };
+                format!("{low}..{high}{kind}")
+            }
+            _ => self.labels().join(", "),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod catalogue;
 mod dataset;
 mod error;
 mod model;
+mod search;
 mod train;
 mod validate;
 
@@ -25,9 +26,13 @@ pub fn apply_axis(
 pub use dataset::{DatasetName, DatasetSpec};
 pub use error::{FieldError, SpecError};
 pub use model::{Activation, ModelKind, ModelSpec, Norm, Pool};
+pub use search::{DEFAULT_BATCH, DEFAULT_STARTUP, SearchSpec, Strategy};
 pub use train::{Optimizer, Schedule, TrainSpec};
 
 use serde::{Deserialize, Serialize};
+
+/// Why the browser app turns a random or TPE scan away (it runs grids).
+pub const SCAN_IN_APP: &str = "a random or TPE scan runs with native-sweep for now (the app runs and draws grids); native-sweep propose makes the grid of its strongest pair, which the app runs";
 
 /// Default cap on the number of trials one sweep may expand to.
 pub const DEFAULT_MAX_TRIALS: usize = 1000;
@@ -133,7 +138,11 @@ pub struct SweepSpec {
     /// Configuration shared by every trial before axis values are applied.
     #[serde(default)]
     pub base: TrialConfig,
-    /// Hyperparameters to scan; the grid is their cartesian product.
+    /// How configurations are chosen: the full grid (the default), or a
+    /// random or TPE scan of the axes' values and ranges.
+    #[serde(default, skip_serializing_if = "SearchSpec::is_grid")]
+    pub search: SearchSpec,
+    /// Hyperparameters to scan; a grid is their cartesian product.
     #[serde(default)]
     pub axes: Vec<AxisSpec>,
 }
@@ -182,9 +191,19 @@ impl SweepSpec {
         toml::to_string_pretty(self).expect("a sweep always serialises to TOML")
     }
 
-    /// Number of cells (distinct axis-value combinations).
+    /// Number of cells: distinct axis-value combinations of a grid, or the
+    /// configurations a scan draws.
     pub fn cell_count(&self) -> usize {
-        self.axes.iter().map(|a| a.values.len()).product()
+        if self.is_grid() {
+            self.axes.iter().map(|a| a.values.len()).product()
+        } else {
+            self.search.trials.unwrap_or(0)
+        }
+    }
+
+    /// Whether the sweep is a full grid (not a random or TPE scan).
+    pub fn is_grid(&self) -> bool {
+        self.search.is_grid()
     }
 
     /// Number of trials: cells times repeats.

@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 
 use super::axis::{ApplyError, apply, value_label};
-use super::{DatasetName, FieldError, ModelKind, Norm, Pool, SweepSpec, TrialConfig};
+use super::{
+    AxisSpec, DatasetName, FieldError, ModelKind, Norm, Pool, Strategy, SweepSpec, TrialConfig,
+};
 
 /// Problems in one trial configuration, as `(path, message)` with paths
 /// relative to the config (`model.dropout`).
@@ -231,6 +233,10 @@ pub(crate) fn sweep_problems(spec: &SweepSpec) -> Vec<FieldError> {
             ));
             continue;
         }
+        if axis.is_range() || (axis.values.is_empty() && (axis.log || axis.int)) {
+            out.extend(range_problems(spec, i, axis));
+            continue;
+        }
         if axis.values.is_empty() {
             out.push(FieldError::new(here, "values must list at least one value"));
             continue;
@@ -267,8 +273,19 @@ pub(crate) fn sweep_problems(spec: &SweepSpec) -> Vec<FieldError> {
             }
         }
     }
+    out.extend(search_problems(spec));
     let trials = spec.trial_count();
-    if trials > spec.max_trials {
+    if trials > spec.max_trials && !spec.is_grid() {
+        out.push(FieldError::new(
+            "search.trials",
+            format!(
+                "the scan has {trials} trials ({} configurations x {} repeats), over the limit of {} (raise max_trials to allow it)",
+                spec.cell_count(),
+                spec.repeats,
+                spec.max_trials
+            ),
+        ));
+    } else if trials > spec.max_trials {
         let sizes: Vec<String> = spec
             .axes
             .iter()
@@ -285,4 +302,143 @@ pub(crate) fn sweep_problems(spec: &SweepSpec) -> Vec<FieldError> {
         ));
     }
     out
+}
+
+/// Problems of the `[search]` table: a scan needs its size, a grid has none.
+fn search_problems(spec: &SweepSpec) -> Vec<FieldError> {
+    let search = &spec.search;
+    let mut out = Vec::new();
+    let name = search.strategy.name();
+    if search.strategy == Strategy::Grid {
+        for (field, set) in [
+            ("trials", search.trials.is_some()),
+            ("batch", search.batch.is_some()),
+            ("startup", search.startup.is_some()),
+        ] {
+            if set {
+                out.push(FieldError::new(
+                    format!("search.{field}"),
+                    "a grid's size follows from its axes; this is for strategy = \"random\" or \"tpe\"",
+                ));
+            }
+        }
+        return out;
+    }
+    match search.trials {
+        None => out.push(FieldError::new(
+            "search.trials",
+            format!("a {name} scan needs trials = N, the number of configurations to try"),
+        )),
+        Some(0) => out.push(FieldError::new("search.trials", "0 must be at least 1")),
+        Some(_) => {}
+    }
+    if search.strategy == Strategy::Random {
+        for (field, set) in [
+            ("batch", search.batch.is_some()),
+            ("startup", search.startup.is_some()),
+        ] {
+            if set {
+                out.push(FieldError::new(
+                    format!("search.{field}"),
+                    "only a tpe scan proposes in rounds; a random scan draws every configuration at once",
+                ));
+            }
+        }
+    }
+    for (field, value) in [("batch", search.batch), ("startup", search.startup)] {
+        if value == Some(0) {
+            out.push(FieldError::new(
+                format!("search.{field}"),
+                "0 must be at least 1",
+            ));
+        }
+    }
+    if spec.axes.is_empty() {
+        out.push(FieldError::new(
+            "axes",
+            format!("a {name} scan needs at least one axis to draw"),
+        ));
+    }
+    if let (Some(n), Some(size)) = (search.trials, crate::scan::space_size(&spec.axes))
+        && n as u128 > size
+    {
+        out.push(FieldError::new(
+            "search.trials",
+            format!(
+                "{n} is more than the {size} distinct configurations these axes allow (a grid runs them all)"
+            ),
+        ));
+    }
+    out
+}
+
+/// Problems of an axis given as a range (`low`, `high`, `log`, `int`).
+fn range_problems(spec: &SweepSpec, i: usize, axis: &AxisSpec) -> Vec<FieldError> {
+    let here = format!("axes[{i}] ({})", axis.path);
+    let bad = |message: String| vec![FieldError::new(here.clone(), message)];
+    if !axis.values.is_empty() {
+        return bad("give either values or a low/high range, not both".into());
+    }
+    let (Some(low), Some(high)) = (axis.low, axis.high) else {
+        return bad("a range needs both low and high".into());
+    };
+    for (name, v) in [("low", low), ("high", high)] {
+        if !v.is_finite() {
+            return bad(format!("{name} = {v} must be a finite number"));
+        }
+    }
+    if low >= high {
+        return bad(format!("low ({low}) must be below high ({high})"));
+    }
+    if axis.log && low <= 0.0 {
+        return bad(format!("a log range needs low > 0 (got {low})"));
+    }
+    if axis.int && (low.fract() != 0.0 || high.fract() != 0.0) {
+        return bad(format!(
+            "an int range needs whole numbers (got low = {low}, high = {high})"
+        ));
+    }
+    if spec.is_grid() {
+        return bad(
+            "a grid scans listed values; a low/high range needs [search] strategy = \"random\" or \"tpe\""
+                .into(),
+        );
+    }
+    let as_value = |v: f64| -> serde_json::Value {
+        if axis.int {
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Value::from(v)
+        }
+    };
+    for end in [low, high] {
+        match apply(&spec.base, &axis.path, &as_value(end)) {
+            Err(ApplyError::UnknownPath(message)) => {
+                return vec![FieldError::new(format!("axes[{i}].path"), message)];
+            }
+            Err(ApplyError::WrongType(_)) => {
+                let whole = !axis.int
+                    && apply(&spec.base, &axis.path, &serde_json::Value::from(end as i64)).is_ok();
+                return bad(if whole {
+                    format!("{} takes whole numbers: add int = true", axis.path)
+                } else {
+                    format!(
+                        "{} is not a number: list its values instead (values = [...])",
+                        axis.path
+                    )
+                });
+            }
+            Ok(config) => {
+                if let Some((p, message)) = config_problems(&config).into_iter().next() {
+                    let what = if p == axis.path {
+                        message
+                    } else {
+                        format!("{end} makes {p} invalid: {message}")
+                    };
+                    return bad(format!("the range's end {what}"));
+                }
+            }
+        }
+    }
+    Vec::new()
 }

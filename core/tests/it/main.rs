@@ -10,4 +10,5 @@ mod analysis_plot;
 mod common;
 mod data_files;
 mod journal_report;
+mod scan;
 mod spec_errors;

@@ -389,11 +389,13 @@ impl Exporter {
                 done.insert(&r.trial_id);
             }
         }
-        let grid = sweep::expand(spec);
+        // A TPE scan's rounds not chosen yet count as missing too.
+        let grid = sweep::plan(spec, records).trials;
         let missing = grid
             .iter()
             .filter(|t| !done.contains(t.id.as_str()))
-            .count();
+            .count()
+            + spec.trial_count().saturating_sub(grid.len());
         // Re-exporting overwrites the note, so notes added later show up.
         let journal = crate::journal::load(results).unwrap_or_default();
         let tags = [

@@ -15,5 +15,6 @@ mod gpu;
 mod journal_report;
 mod kubernetes;
 mod mlflow;
+mod scans;
 mod slurm;
 mod tables;
