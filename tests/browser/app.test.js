@@ -332,6 +332,18 @@ test('a trials.jsonl from native-sweep imports and shows its heatmap, with no tr
     assert.match(shown, /native-import/);
     const ids = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).trial_id).sort();
     assert.deepEqual(ids(path.join(out, 'from-app', 'trials.jsonl')), ids(jsonlPath));
+    // A random scan's results (native-sweep runs scans; the app runs and
+    // draws grids): refused in one line, nothing stored.
+    const scan = path.join(out, 'scan.toml');
+    fs.writeFileSync(scan, fs.readFileSync(path.join(out, 'native-import.toml'), 'utf8')
+      .replace('name = "native-import"', 'name = "a-scan"')
+      .replace('[[axes]]', '[search]\nstrategy = "random"\ntrials = 2\n[[axes]]'));
+    nativeSweep(['run', scan, '--out', path.join(out, 'scan'), '--backend', 'cpu', '-q']);
+    const before = await page.locator('#sweep-list li').count();
+    await page.click('#notice button');
+    await page.setInputFiles('#import-file', [path.join(out, 'scan', 'trials.jsonl'), path.join(out, 'scan', 'sweep.toml')]);
+    await page.waitForSelector('#notice:has-text("a random or TPE scan runs with native-sweep for now")');
+    assert.equal(await page.locator('#sweep-list li').count(), before, 'nothing stored');
     assert.match(fs.readFileSync(path.join(out, 'from-app', 'journal.json'), 'utf8'), /Bundled with its journal/);
     assert.deepEqual(errors, []);
   } finally {

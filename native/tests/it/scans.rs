@@ -213,3 +213,38 @@ fn a_tpe_scan_resumes_after_kill_to_the_proposals_of_an_uninterrupted_run() {
     );
     assert!(!dir.join("s").join("trials.jsonl").exists());
 }
+
+#[test]
+fn a_random_scan_shards_and_merges_into_the_whole_scan() {
+    let dir = scratch("scans", "shards");
+    let sweep = write_sweep(&dir, &scan_text("random", 10, ""));
+    let whole = dir.join("whole");
+    run_ok(&sweep, &whole);
+    let parts: Vec<String> = (0..3)
+        .map(|i| {
+            let part = dir.join(format!("part{i}"));
+            let o = native(&[
+                "run",
+                sweep.to_str().unwrap(),
+                "-q",
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                part.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            part.display().to_string()
+        })
+        .collect();
+    let all = dir.join("all");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["--out", all.to_str().unwrap()]);
+    let o = native(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        ids(&all),
+        ids(&whole),
+        "three shards merge into the whole scan, each trial once"
+    );
+}
