@@ -3,8 +3,8 @@
 //! builds and is tested natively.
 
 use sweeplab_core::spec::{
-    AxisSpec, DatasetName, DatasetSpec, FieldError, Metric, ModelKind, Norm, SweepSpec,
-    TrialConfig, parse_axis_values, value_label,
+    AxisSpec, DatasetName, DatasetSpec, FieldError, Metric, ModelKind, Norm, SearchSpec, Strategy,
+    SweepSpec, TrialConfig,
 };
 
 /// A model to start from.
@@ -145,8 +145,14 @@ pub struct SweepForm {
     pub metric: Metric,
     /// The hyperparameters every trial starts from.
     pub base: TrialConfig,
-    /// Each axis row: its path and its values as typed.
+    /// Each axis row: its path and its values (or a scan's range) as typed
+    /// ([`AxisSpec::from_text`]).
     pub axes: Vec<(String, String)>,
+    /// Grid, random or TPE; a TPE scan's round sizes kept from a sweep
+    /// file (the form does not show them).
+    pub search: SearchSpec,
+    /// A scan's number of configurations, as typed.
+    pub trials: String,
     /// The data set's label column (CSV) and the fields the form does not
     /// show (validation fraction, split seed), kept from a shared sweep.
     pub dataset: DatasetSpec,
@@ -175,8 +181,15 @@ impl SweepForm {
         let axes = self
             .axes
             .iter()
-            .map(|(path, values)| AxisSpec::listed(path.clone(), parse_axis_values(values)))
-            .collect();
+            .map(|(path, text)| AxisSpec::from_text(path.clone(), text))
+            .collect::<Result<_, _>>()?;
+        let search = match self.search.strategy {
+            Strategy::Grid => SearchSpec::default(),
+            _ => SearchSpec {
+                trials: parse_count(&self.trials, "search.trials")?,
+                ..self.search.clone()
+            },
+        };
         Ok(SweepSpec {
             name: self.name.clone(),
             hypothesis: self.hypothesis.clone(),
@@ -186,7 +199,7 @@ impl SweepForm {
             max_trials: MAX_TRIALS,
             dataset,
             base: self.base.clone(),
-            search: Default::default(),
+            search,
             axes,
         })
     }
@@ -212,6 +225,8 @@ impl SweepForm {
                 .iter()
                 .map(|(path, values)| (path.to_string(), values.to_string()))
                 .collect(),
+            search: SearchSpec::default(),
+            trials: "20".into(),
             dataset: DatasetSpec::default(),
         }
     }
@@ -234,11 +249,10 @@ impl SweepForm {
             axes: spec
                 .axes
                 .iter()
-                .map(|a| {
-                    let values: Vec<String> = a.values.iter().map(value_label).collect();
-                    (a.path.clone(), values.join(", "))
-                })
+                .map(|a| (a.path.clone(), a.describe()))
                 .collect(),
+            search: spec.search.clone(),
+            trials: spec.search.trials.map_or("20".into(), |n| n.to_string()),
             dataset: DatasetSpec {
                 path: None,
                 ..spec.dataset.clone()
@@ -357,6 +371,58 @@ mod tests {
             })
             .starts_with("dataset.val_limit: expected a whole number")
         );
+    }
+
+    #[test]
+    fn a_scan_with_ranges_reads_back_the_same_and_bad_fields_are_named() {
+        let scan = SweepForm {
+            search: SearchSpec::tpe(0),
+            trials: "12".into(),
+            axes: vec![
+                ("train.lr".into(), "1e-4..1e-1 log".into()),
+                ("model.dropout".into(), "0..0.5".into()),
+                ("model.norm".into(), "none, batch".into()),
+            ],
+            ..form()
+        };
+        let spec = scan.to_spec().unwrap();
+        assert_eq!(spec.search.strategy, Strategy::Tpe);
+        assert_eq!(spec.search.trials, Some(12));
+        assert!(spec.axes[0].log && spec.axes[0].is_range());
+        assert!(spec.problems().is_empty(), "{:?}", spec.problems());
+        assert_eq!((spec.cell_count(), spec.trial_count()), (12, 24));
+        let mut with_rounds = spec.clone();
+        with_rounds.search.batch = Some(2);
+        assert_eq!(
+            SweepForm::from_spec(&with_rounds).to_spec().unwrap(),
+            with_rounds
+        );
+        // Back to a grid: no [search] table, and a range is the rules' error.
+        let grid = SweepForm {
+            search: SearchSpec::default(),
+            ..scan.clone()
+        }
+        .to_spec()
+        .unwrap();
+        assert!(grid.search.is_grid());
+        assert!(
+            grid.problems()
+                .iter()
+                .any(|p| p.to_string().contains("a low/high range needs [search]")),
+            "{:?}",
+            grid.problems()
+        );
+        let bad = |f: SweepForm| f.to_spec().unwrap_err().to_string();
+        assert_eq!(
+            bad(SweepForm {
+                trials: "many".into(),
+                ..scan.clone()
+            }),
+            "search.trials: expected a whole number, got \"many\""
+        );
+        let mut typo = scan.clone();
+        typo.axes[0].1 = "1e-4..1e-1 lgo".into();
+        assert!(bad(typo).starts_with("train.lr: expected values like"));
     }
 
     #[test]

@@ -17,9 +17,17 @@ pub fn sweep_examples(spec: &SweepSpec) -> f64 {
 /// [`sweep_examples`] for a trial that trains on `train` and validates on
 /// `val` examples (known once the data files are read).
 pub fn sweep_examples_on(spec: &SweepSpec, (train, val): (usize, usize)) -> f64 {
-    spec.trial_count() as f64
-        * spec.base.train.epochs as f64
-        * (train as f64 + VALIDATION_COST * val as f64)
+    // Trial-epochs: a halving scan's rungs each at their own budget.
+    let rungs = crate::sweep::rungs(spec);
+    let epochs = if rungs.is_empty() {
+        spec.trial_count() as f64 * spec.base.train.epochs as f64
+    } else {
+        rungs
+            .iter()
+            .map(|r| (r.configurations * r.epochs * spec.repeats) as f64)
+            .sum()
+    };
+    epochs * (train as f64 + VALIDATION_COST * val as f64)
 }
 
 /// Seconds the sweep takes at `examples_per_second` (at least 1 per second),
@@ -51,6 +59,15 @@ mod tests {
         // 2 cells x 2 repeats x 3 epochs x (1000 + 0.3 x 100).
         assert_eq!(sweep_examples(&spec), 4.0 * 3.0 * 1030.0);
         assert_eq!(sweep_seconds(&spec, None, 1030.0), 12.0);
+        // Successive halving: 9 configurations at 1 epoch, the best 3 at 3.
+        let mut halving = spec.clone();
+        halving.axes[0] = crate::spec::AxisSpec::range("train.lr", 1e-3, 0.1, true, false);
+        halving.search = crate::spec::SearchSpec {
+            halving: Some(3),
+            ..crate::spec::SearchSpec::random(9)
+        };
+        assert!(halving.problems().is_empty(), "{:?}", halving.problems());
+        assert_eq!(sweep_examples(&halving), 2.0 * (9.0 + 9.0) * 1030.0);
         assert_eq!(sweep_seconds(&spec, None, 0.0), 12_360.0);
         // Files read: their sizes, within the limits (a table of 178 rows).
         assert_eq!(

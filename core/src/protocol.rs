@@ -6,6 +6,7 @@
 use crate::progress::BatchProgress;
 use crate::record::{Backend, EpochMetrics, TrialRecord};
 use crate::spec::SweepSpec;
+use crate::sweep::Trial;
 use serde::{Deserialize, Serialize};
 
 /// Which backend the worker should try.
@@ -75,7 +76,7 @@ pub fn placement(choice: BackendChoice, adapter: &Adapter) -> Placement {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Train the listed trials (by index in the sweep's order) of `sweep`.
+    /// Train the listed trials of `sweep`.
     /// The data set's files (user IDX files or gestures zip) follow the
     /// message as byte arrays, in the order of `files`. Refused (see
     /// [`SweepReport::Refused`]) while another sweep trains.
@@ -84,8 +85,10 @@ pub enum ToWorker {
         sweep_key: String,
         /// The sweep.
         sweep: Box<SweepSpec>,
-        /// Trial indices still to run.
-        trials: Vec<usize>,
+        /// The trials to run, as the page planned them: a TPE scan's later
+        /// rounds come from records only the page holds. The worker checks
+        /// each id against its config, data and seed before training.
+        trials: Vec<Trial>,
         /// Where to train.
         backend: BackendChoice,
         /// Names of the files that follow.

@@ -22,8 +22,9 @@ pub struct AxisValue {
     pub value: Value,
 }
 
-/// One training run: a cell of the grid and a repeat (seed).
-#[derive(Clone, Debug, PartialEq)]
+/// One training run: a cell of the grid and a repeat (seed). Serialised
+/// when the page sends a trial it planned to a browser worker.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Trial {
     /// Position in the sweep's deterministic order.
     pub index: usize,
@@ -65,6 +66,8 @@ pub fn plan(spec: &SweepSpec, records: &[TrialRecord]) -> Plan {
         };
     }
     let tpe = spec.search.strategy == Strategy::Tpe;
+    let rungs = rungs(spec);
+    let first_epochs = rungs.first().map(|r| r.epochs);
     let mut configs: Vec<Vec<Value>> = Vec::new();
     let mut trials = Vec::new();
     for (round, range) in rounds(spec).into_iter().enumerate() {
@@ -104,12 +107,90 @@ pub fn plan(spec: &SweepSpec, records: &[TrialRecord]) -> Plan {
                 })
                 .collect();
             configs.push(values);
-            push_cell(spec, cell, vec![k], &mut trials);
+            push_cell(spec, cell, vec![k], first_epochs, &mut trials);
         }
+    }
+    // Successive halving: each rung's best 1/η go on, from the outcomes of
+    // the rung before, at η times the epochs.
+    let mut previous = 0..trials.len();
+    for rung in rungs.iter().skip(1) {
+        let Some(scores) = observations(spec, &trials[previous.clone()], records) else {
+            return Plan {
+                trials,
+                complete: false,
+            };
+        };
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[a].score.total_cmp(&scores[b].score).then(a.cmp(&b)));
+        let repeats = spec.repeats.max(1);
+        let mut chosen: Vec<(Vec<AxisValue>, Vec<usize>)> = order
+            .into_iter()
+            .take(rung.configurations)
+            .map(|c| {
+                let t = &trials[previous.start + c * repeats];
+                (t.cell.clone(), t.cell_index.clone())
+            })
+            .collect();
+        // In the order of their configuration numbers, as the rung before.
+        chosen.sort_by(|a, b| a.1.cmp(&b.1));
+        let start = trials.len();
+        for (cell, cell_index) in chosen {
+            push_cell(spec, cell, cell_index, Some(rung.epochs), &mut trials);
+        }
+        previous = start..trials.len();
     }
     Plan {
         trials,
         complete: true,
+    }
+}
+
+/// One rung of successive halving: how many configurations train, and for
+/// how many epochs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rung {
+    /// Configurations in the rung.
+    pub configurations: usize,
+    /// Epochs each of them trains.
+    pub epochs: usize,
+}
+
+/// The rungs of a random scan with `halving = η` (none without): all its
+/// configurations at `min_epochs`, then the best 1/η of each rung at η times
+/// the epochs, the last rung at the base config's epochs. Once one
+/// configuration is left it goes straight to the last rung.
+pub fn rungs(spec: &SweepSpec) -> Vec<Rung> {
+    let search = &spec.search;
+    let (Some(eta), Strategy::Random) = (search.halving, search.strategy) else {
+        return Vec::new();
+    };
+    let eta = eta.max(2);
+    let full = spec.base.train.epochs;
+    let (mut configurations, mut epochs) = (search.trials.unwrap_or(0), search.min_epochs());
+    let mut out = Vec::new();
+    loop {
+        // One configuration left: straight to the full budget.
+        if epochs >= full || (configurations == 1 && !out.is_empty()) {
+            out.push(Rung {
+                configurations,
+                epochs: full,
+            });
+            return out;
+        }
+        out.push(Rung {
+            configurations,
+            epochs,
+        });
+        let next = (configurations / eta).max(1);
+        if next == configurations {
+            out.push(Rung {
+                configurations,
+                epochs: full,
+            });
+            return out;
+        }
+        configurations = next;
+        epochs = epochs.saturating_mul(eta);
     }
 }
 
@@ -208,22 +289,27 @@ fn grid(spec: &SweepSpec) -> Vec<Trial> {
                 value: axis.values[i].clone(),
             })
             .collect();
-        push_cell(spec, cell, cell_index, &mut trials);
+        push_cell(spec, cell, cell_index, None, &mut trials);
     }
     trials
 }
 
-/// Append the repeats of one cell (or scan configuration) to `trials`.
+/// Append the repeats of one cell (or scan configuration) to `trials`,
+/// trained for `epochs` when given (a halving rung's budget).
 fn push_cell(
     spec: &SweepSpec,
     cell: Vec<AxisValue>,
     cell_index: Vec<usize>,
+    epochs: Option<usize>,
     trials: &mut Vec<Trial>,
 ) {
     let mut config = spec.base.clone();
     for a in &cell {
         config = crate::spec::apply_axis(&config, &a.path, &a.value)
             .expect("validated sweeps apply every axis value");
+    }
+    if let Some(epochs) = epochs {
+        config.train.epochs = epochs;
     }
     for repeat in 0..spec.repeats {
         let seed = spec.seed.wrapping_add(repeat as u64);

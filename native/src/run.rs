@@ -148,10 +148,15 @@ impl TrainObserver for ChannelObserver {
 pub fn run(args: &RunArgs) -> Result<i32, CliError> {
     let spec = read_sweep(&args.sweep)?;
     let shard = resolve_shard(args.shard.as_deref(), &|k| std::env::var(k).ok())?;
-    if shard.is_some() && spec.search.strategy == Strategy::Tpe {
-        return Err(input(
-            "--shard: a tpe scan proposes each round from every finished trial, which separate shard directories cannot see; run it unsharded (--jobs N shares a round), or use strategy = \"random\" for job arrays",
-        ));
+    if shard.is_some() && spec.search.plans_from_records() {
+        let what = if spec.search.strategy == Strategy::Tpe {
+            "a tpe scan proposes each round"
+        } else {
+            "successive halving chooses each rung"
+        };
+        return Err(input(format!(
+            "--shard: {what} from every finished trial, which separate shard directories cannot see; run it unsharded (--jobs N shares a round), or use a random scan without halving for job arrays"
+        )));
     }
     if args.jobs == 0 {
         return Err(input("--jobs: 0 must be at least 1"));
@@ -179,7 +184,8 @@ pub fn run(args: &RunArgs) -> Result<i32, CliError> {
     let records = results.records()?;
     let first = sweep::plan(&spec, &records);
     let todo = sweep::pending(&mine(&first), &records);
-    // A TPE scan's later rounds are not chosen yet: count them as to run.
+    // A TPE scan's later rounds (a halving scan's rungs) are not chosen
+    // yet: count them as to run.
     let total = if first.complete {
         mine(&first).len()
     } else {

@@ -135,12 +135,20 @@ pub fn write_outputs(
     // Which axes matter and which pairs interact (with more than two axes,
     // the heatmap above shows one pair of them). With two, a grid the
     // ANOVA cannot test was said so above.
+    // A scan's pair for the scatter: its strongest interaction once ranked,
+    // else its first two axes.
+    let mut scan_pair = None;
     if spec.axes.len() >= 2 && !spec.is_grid() {
+        scan_pair = Some((spec.axes[0].path.clone(), spec.axes[1].path.clone()));
+        if let Some(line) = analysis::halving_line(spec, records) {
+            let _ = writeln!(out, "{line}");
+        }
         match analysis::scan_importance(spec, records, metric) {
             Ok(importance) => {
                 for line in analysis::scan_importance_lines(&importance) {
                     let _ = writeln!(out, "{line}");
                 }
+                scan_pair = importance.strongest_pair().or(scan_pair);
             }
             Err(e) => {
                 let _ = writeln!(out, "importance: {e}");
@@ -182,6 +190,18 @@ pub fn write_outputs(
             )
         })?;
     }
+    if let Some((a, b)) = &scan_pair {
+        plot::write_png(&results.file("pair.png"), (700, 600), |area| {
+            plot::draw_pair(
+                area,
+                spec,
+                records,
+                (a, b),
+                metric,
+                &format!("{}: {a} × {b}", spec.name),
+            )
+        })?;
+    }
     let _ = writeln!(out, "top trials by {}:", metric.name());
     for r in ranked.iter().take(5) {
         let _ = writeln!(
@@ -203,7 +223,11 @@ pub fn write_outputs(
         } else {
             ""
         },
-        if parallel { ", parallel.png" } else { "" },
+        match (parallel, scan_pair.is_some()) {
+            (true, true) => ", parallel.png, pair.png",
+            (true, false) => ", parallel.png",
+            _ => "",
+        },
         results.path.display()
     );
     Ok(out)

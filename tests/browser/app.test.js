@@ -332,19 +332,106 @@ test('a trials.jsonl from native-sweep imports and shows its heatmap, with no tr
     assert.match(shown, /native-import/);
     const ids = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).trial_id).sort();
     assert.deepEqual(ids(path.join(out, 'from-app', 'trials.jsonl')), ids(jsonlPath));
-    // A random scan's results (native-sweep runs scans; the app runs and
-    // draws grids): refused in one line, nothing stored.
+    // A random scan's results import too: drawn as parallel coordinates,
+    // the ranking waits for 8 configurations.
     const scan = path.join(out, 'scan.toml');
     fs.writeFileSync(scan, fs.readFileSync(path.join(out, 'native-import.toml'), 'utf8')
       .replace('name = "native-import"', 'name = "a-scan"')
       .replace('[[axes]]', '[search]\nstrategy = "random"\ntrials = 2\n[[axes]]'));
     nativeSweep(['run', scan, '--out', path.join(out, 'scan'), '--backend', 'cpu', '-q']);
-    const before = await page.locator('#sweep-list li').count();
     await page.click('#notice button');
     await page.setInputFiles('#import-file', [path.join(out, 'scan', 'trials.jsonl'), path.join(out, 'scan', 'sweep.toml')]);
-    await page.waitForSelector('#notice:has-text("a random or TPE scan runs with native-sweep for now")');
+    await page.waitForSelector('#notice:has-text("imported 2 trials")');
+    await page.waitForSelector('#sweep-title:has-text("a-scan")');
+    await page.waitForSelector('#parallel');
+    assert.match(await page.textContent('#importance-note'), /at least 8 finished configurations, the scan has 2/);
+    // Records with another sweep's file: refused in one line, nothing stored.
+    const before = await page.locator('#sweep-list li').count();
+    await page.click('#notice button');
+    await page.setInputFiles('#import-file', [path.join(out, 'scan', 'trials.jsonl'), path.join(out, 'results', 'sweep.toml')]);
+    await page.waitForSelector('#notice:has-text("trials.jsonl, record 1: ")');
     assert.equal(await page.locator('#sweep-list li').count(), before, 'nothing stored');
     assert.match(fs.readFileSync(path.join(out, 'from-app', 'journal.json'), 'utf8'), /Bundled with its journal/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** How many pixels of a canvas are not white. */
+async function inkedPixels(page, selector) {
+  return page.$eval(selector, (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n += 1;
+    return n;
+  });
+}
+
+test('a TPE scan trains in the app round by round; its parallel coordinates, fANOVA ranking and proposed grid match the CLI', async () => {
+  const out = fs.mkdtempSync(path.join(artifacts, 'scan-'));
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openApp(browser.context, server.url);
+    await fillSmallSweep(page, { name: 'tpe-scan' });
+    // Twelve configurations: ten drawn at random, then a round of two
+    // proposed from their results (the page plans it when the ten end).
+    await page.selectOption('#search-strategy', 'tpe');
+    await page.fill('#search-trials', '12');
+    const values = page.locator('.axis-values');
+    await values.nth(0).fill('0..0.5');
+    await values.nth(1).fill('1e-4..1e-1 log');
+    await page.click('button:has-text("Add an axis")');
+    await page.locator('.axis-path').nth(2).selectOption('train.batch_size');
+    await values.nth(2).fill('16..64');
+    await page.waitForSelector('#problems li:has-text("train.batch_size")');
+    await values.nth(2).fill('16..64 int');
+    await page.waitForFunction(() => document.querySelectorAll('#problems li').length === 0);
+    assert.match(await page.textContent('#estimate'), /^12 configurations × 1 repeats = 12 trials/);
+    await page.click('#start');
+    await page.waitForSelector('#sweep-title:has-text("tpe-scan")');
+    await waitFinished(page, 12, 12);
+    // Parallel coordinates and the pair's scatter are drawn.
+    assert.ok(await inkedPixels(page, '#parallel') > 2000, 'the parallel coordinates are blank');
+    assert.ok(await inkedPixels(page, '#pair-scatter') > 1000, 'the scatter is blank');
+    await page.locator('#analysis-title').screenshot({ path: path.join(artifacts, 'scan-title.png') });
+    await page.locator('#parallel').screenshot({ path: path.join(artifacts, 'scan-parallel.png') });
+    // The ranking: three axes, then three pairs.
+    await page.waitForSelector('#importance tr.effect');
+    const effects = await page.$$eval('#importance tr.effect', (rows) => rows.map((r) => [r.dataset.kind, r.dataset.effect, Number(r.dataset.share)]));
+    assert.deepEqual(effects.map(([kind]) => kind), ['axis', 'axis', 'axis', 'pair', 'pair', 'pair']);
+    // The app's records are the scan's trials as the core plans them (the
+    // bundle is refused otherwise), and native-sweep show ranks the same
+    // effects. The forest's random draws differ between 32-bit wasm and
+    // 64-bit machines (the optimizer crate draws indices as usize), so a
+    // share may differ by a few hundredths; the page says so.
+    const bundle = await downloadFile(page, '#export-bundle', path.join(out, 'tpe-scan.zip'));
+    const shown = nativeSweep(['show', bundle]);
+    for (const [, name, share] of effects) {
+      const line = shown.split('\n').find((l) => l.trim().startsWith(`${name} `));
+      assert.ok(line, `native-sweep show has no line for ${name}: ${shown}`);
+      const cli = Number(line.match(/share\s+([\d.]+)/)[1]);
+      assert.ok(Math.abs(cli - share) <= 0.1, `${name}: app ${share}, native-sweep show ${cli}`);
+    }
+    assert.match(await page.textContent('#importance-caveat'), /may differ by a few hundredths/);
+    // "Grid of this pair" on the strongest pair: the file native-sweep
+    // propose writes, as a new grid sweep.
+    const strongest = effects.find(([kind]) => kind === 'pair')[1].split(' × ');
+    await page.click('#importance tr[data-kind="pair"] button.grid-of');
+    await page.waitForSelector('#shared-note');
+    assert.equal(await page.inputValue('#search-strategy'), 'grid');
+    assert.equal(await page.inputValue('#repeats'), '3');
+    const proposedToml = await downloadText(page, '#download-spec');
+    const proposedFile = path.join(out, 'proposed.toml');
+    nativeSweep(['propose', path.join(out, 'tpe-scan'), '--pair', strongest.join(','), '--out', proposedFile]);
+    // The same file but for the grid-size guard (the form's own limit).
+    const guardless = (toml) => toml.replace(/^max_trials = .*\n/m, '');
+    assert.equal(guardless(proposedToml), guardless(fs.readFileSync(proposedFile, 'utf8')));
+    assert.equal([...proposedToml.matchAll(/^\[\[axes\]\]$/gm)].length, 2, proposedToml);
+    await page.click('#start');
+    await page.waitForSelector('#heatmap-table tr.cell');
+    assert.equal(await page.locator('#heatmap-table tr.cell').count(), 16);
+    await page.click('#cancel');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -15,7 +15,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use sweeplab_core::data::{ProvidedFile, Splits, from_provided, prepare};
 use sweeplab_core::record::{Backend, TrialRecord, TrialStatus};
 use sweeplab_core::spec::{DatasetName, SweepSpec};
-use sweeplab_core::sweep::{Trial, expand, sweep_id};
+use sweeplab_core::sweep::{Trial, sweep_id, trial_id};
 use sweeplab_train::{CancelToken, RunContext, run_trial};
 
 use sweeplab_core::protocol::{BackendChoice, FromWorker, SweepReport, ToWorker};
@@ -157,7 +157,7 @@ fn handle(command: ToWorker, files: Vec<Vec<u8>>) {
 async fn run_sweep(
     reporter: &Reporter,
     sweep: SweepSpec,
-    indices: Vec<usize>,
+    trials: Vec<Trial>,
     choice: BackendChoice,
     files: Vec<ProvidedFile>,
 ) {
@@ -171,15 +171,19 @@ async fn run_sweep(
             return;
         }
     };
-    let trials = expand(&sweep);
     let cancel = STATE.with_borrow(|s| s.cancel.clone());
-    for index in indices {
-        let Some(trial) = trials.get(index) else {
+    for trial in &trials {
+        let index = trial.index;
+        // The page planned the trial; what trains is what its id names.
+        if trial.id != trial_id(&trial.config, &sweep.dataset, trial.seed) {
             reporter.send(SweepReport::Error {
-                message: format!("trial {index} is not in this sweep"),
+                message: format!(
+                    "trial {index} ({}): its id does not match its hyperparameters, data and seed",
+                    trial.id
+                ),
             });
             return;
-        };
+        }
         reporter.send(SweepReport::TrialStarted {
             trial_index: index,
             trial_id: trial.id.clone(),

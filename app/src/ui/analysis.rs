@@ -101,27 +101,13 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
             .with(|r| importance(r, &axis_paths, m).map_err(|e| e.to_string()))
     });
     let many_axes = paths.len() > 2;
-    // "Grid of this pair": the new-sweep form filled in with a sweep over
-    // the pair, the other axes at the best cell (core::analysis::pair_sweep).
     let source = StoredValue::new(spec.clone());
     let grid_of = move |a: String, b: String| {
-        let proposed = source.with_value(|src| {
-            state
-                .records
-                .with(|r| pair_sweep(src, r, (&a, &b), metric.get_untracked()))
-        });
-        match proposed {
-            Ok(p) => {
-                state.shared.set(Some(SweepForm::from_spec(&p)));
-                state.show(None);
-            }
-            Err(e) => state.notice.set(Some(e.to_string())),
-        }
+        source.with_value(|src| open_pair_grid(state, src, &a, &b, metric.get_untracked()))
     };
 
     let heat_canvas = NodeRef::<Canvas>::new();
     let marg_canvas = NodeRef::<Canvas>::new();
-    let curve_canvas = NodeRef::<Canvas>::new();
     let title_h = title.clone();
     Effect::new(move |_| {
         let Ok(h) = map.get() else { return };
@@ -136,15 +122,6 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
         if let Ok(m) = marginals {
             let _ = draw_on(&c, |area| draw_marginals(area, &m, &req.x, req.metric));
         }
-    });
-    Effect::new(move |_| {
-        let m = metric.get();
-        let Some(c) = curve_canvas.get() else { return };
-        state.records.with(|r| {
-            let _ = draw_on(&c, |area| {
-                draw_curves(area, r, m, &format!("{} per epoch", m.name()))
-            });
-        });
     });
 
     let title_svg = title.clone();
@@ -304,24 +281,64 @@ pub fn Analysis(state: AppState, key: String, spec: SweepSpec) -> impl IntoView 
             }}
             <div class="plots2">
                 <canvas node_ref=marg_canvas class="plot half" role="img" aria-label="marginal means of the x axis per y value"></canvas>
-                <canvas node_ref=curve_canvas class="plot half" role="img" aria-label="learning curves of the finished trials"></canvas>
+                <LearningCurves state metric=metric.into() />
             </div>
-            <h4>"Top runs"</h4>
-            <table id="top-runs">
-                <thead><tr><th>"#"</th><th>"cell"</th><th>"seed"</th><th>{move || metric.get().name()}</th><th>"status"</th><th>"seconds"</th></tr></thead>
-                <tbody>
-                    {move || state.records.with(|r| ranked(r, metric.get()).into_iter().take(5).enumerate().map(|(i, t)| view! {
-                        <tr>
-                            <td>{i + 1}</td>
-                            <td>{t.cell.iter().map(|a| format!("{}={}", a.path, value_label(&a.value))).collect::<Vec<_>>().join(", ")}</td>
-                            <td>{t.seed}</td>
-                            <td>{format_value(t.final_metric(metric.get()))}</td>
-                            <td>{format!("{:?}", t.status).to_lowercase()}</td>
-                            <td>{format!("{:.1}", t.seconds())}</td>
-                        </tr>
-                    }).collect_view())}
-                </tbody>
-            </table>
+            <TopRuns state metric=metric.into() />
         </section>
+    }
+}
+
+/// "Grid of this pair": the new-sweep form filled in with a sweep over axes
+/// `a` and `b` of `spec`, the other axes at the best cell or configuration
+/// (core::analysis::pair_sweep, the file `native-sweep propose` writes).
+pub(super) fn open_pair_grid(state: AppState, spec: &SweepSpec, a: &str, b: &str, metric: Metric) {
+    let proposed = state.records.with(|r| pair_sweep(spec, r, (a, b), metric));
+    match proposed {
+        Ok(p) => {
+            state.shared.set(Some(SweepForm::from_spec(&p)));
+            state.show(None);
+        }
+        Err(e) => state.notice.set(Some(e.to_string())),
+    }
+}
+
+/// The learning curves of the finished trials, for `metric`.
+#[component]
+pub(super) fn LearningCurves(state: AppState, metric: Signal<Metric>) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let m = metric.get();
+        let Some(c) = canvas.get() else { return };
+        state.records.with(|r| {
+            let _ = draw_on(&c, |area| {
+                draw_curves(area, r, m, &format!("{} per epoch", m.name()))
+            });
+        });
+    });
+    view! {
+        <canvas node_ref=canvas class="plot half" role="img" aria-label="learning curves of the finished trials"></canvas>
+    }
+}
+
+/// The five best trials for `metric`.
+#[component]
+pub(super) fn TopRuns(state: AppState, metric: Signal<Metric>) -> impl IntoView {
+    view! {
+        <h4>"Top runs"</h4>
+        <table id="top-runs">
+            <thead><tr><th>"#"</th><th>"cell"</th><th>"seed"</th><th>{move || metric.get().name()}</th><th>"status"</th><th>"seconds"</th></tr></thead>
+            <tbody>
+                {move || state.records.with(|r| ranked(r, metric.get()).into_iter().take(5).enumerate().map(|(i, t)| view! {
+                    <tr>
+                        <td>{i + 1}</td>
+                        <td>{t.cell.iter().map(|a| format!("{}={}", a.path, value_label(&a.value))).collect::<Vec<_>>().join(", ")}</td>
+                        <td>{t.seed}</td>
+                        <td>{format_value(t.final_metric(metric.get()))}</td>
+                        <td>{format!("{:?}", t.status).to_lowercase()}</td>
+                        <td>{format!("{:.1}", t.seconds())}</td>
+                    </tr>
+                }).collect_view())}
+            </tbody>
+        </table>
     }
 }

@@ -9,6 +9,7 @@ use sweeplab_core::bundle::{Bundle, BundleError};
 use sweeplab_core::journal::Journal;
 use sweeplab_core::record::{RecordError, TrialRecord, parse_jsonl};
 use sweeplab_core::spec::{AxisSpec, SpecError, SweepSpec};
+use sweeplab_core::sweep::{plan, sweep_id};
 
 use super::state::{AppState, db};
 use crate::browser::{event_input, now_ms, read_picked};
@@ -67,9 +68,16 @@ enum ImportError {
         /// What is wrong with it.
         source: SpecError,
     },
-    /// A random or TPE scan, which the app does not run or draw yet.
-    #[error("{0}: {scan}", scan = sweeplab_core::spec::SCAN_IN_APP)]
-    Scan(String),
+    /// A record that is not a trial of the sweep file picked with it.
+    #[error("{file}, record {record}: {why}")]
+    Foreign {
+        /// The records file's name.
+        file: String,
+        /// The record's number in the file (1-based).
+        record: usize,
+        /// Why it is not the sweep's.
+        why: String,
+    },
     /// The journal file is not a journal.
     #[error("{file}: {source}")]
     Journal {
@@ -92,9 +100,6 @@ struct Import {
 fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, ImportError> {
     if let Some(zip) = files.iter().find(|f| f.name.ends_with(".zip")) {
         let bundle = Bundle::from_zip(&zip.name, &zip.bytes)?;
-        if !bundle.spec.is_grid() {
-            return Err(ImportError::Scan(zip.name.clone()));
-        }
         let mut entry = SweepEntry::new(bundle.spec, Origin::Imported, Vec::new(), now_ms());
         entry.journal = bundle.journal;
         return Ok(Import {
@@ -113,17 +118,30 @@ fn read_import(files: &[sweeplab_core::data::ProvidedFile]) -> Result<Import, Im
         return Err(ImportError::Empty(jsonl.name.clone()));
     }
     let spec = match files.iter().find(|f| f.name.ends_with(".toml")) {
-        Some(f) => SweepSpec::from_toml(&String::from_utf8_lossy(&f.bytes)).map_err(|source| {
-            ImportError::Spec {
-                file: f.name.clone(),
-                source,
+        Some(f) => {
+            let spec =
+                SweepSpec::from_toml(&String::from_utf8_lossy(&f.bytes)).map_err(|source| {
+                    ImportError::Spec {
+                        file: f.name.clone(),
+                        source,
+                    }
+                })?;
+            // Every record must be one of that sweep's trials (a TPE scan's
+            // later rounds follow from the records themselves).
+            let (id, trials) = (sweep_id(&spec), plan(&spec, &parsed.records).trials);
+            for (i, record) in parsed.records.iter().enumerate() {
+                record
+                    .check_belongs(&id, &trials)
+                    .map_err(|e| ImportError::Foreign {
+                        file: jsonl.name.clone(),
+                        record: i + 1,
+                        why: e.to_string(),
+                    })?;
             }
-        })?,
+            spec
+        }
         None => spec_from_records(&parsed.records),
     };
-    if !spec.is_grid() {
-        return Err(ImportError::Scan(jsonl.name.clone()));
-    }
     let journal: Journal = match files.iter().find(|f| f.name.ends_with("journal.json")) {
         Some(f) => serde_json::from_slice(&f.bytes).map_err(|source| ImportError::Journal {
             file: f.name.clone(),

@@ -5,6 +5,7 @@ mod canvas;
 mod import;
 mod journal;
 mod new_sweep;
+mod scan_analysis;
 pub mod state;
 mod sweep_page;
 

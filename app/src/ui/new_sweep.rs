@@ -11,7 +11,7 @@ use sweeplab_core::estimate::sweep_seconds;
 use sweeplab_core::record::Backend;
 use sweeplab_core::spec::catalogue::{CATALOGUE, Group, Hyperparameter, applies};
 use sweeplab_core::spec::{
-    DatasetSpec, FieldError, Metric, SweepSpec, TrialConfig, apply_axis, choices,
+    DatasetSpec, FieldError, Metric, Strategy, SweepSpec, TrialConfig, apply_axis, choices,
     hyperparameter_paths, parse_axis_values, value_label,
 };
 
@@ -69,6 +69,10 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
     let train_limit = RwSignal::new(init.train_limit.clone());
     let val_limit = RwSignal::new(init.val_limit.clone());
     let metric = RwSignal::new(init.metric);
+    // Grid, random or TPE (with a TPE scan's round sizes from a sweep file),
+    // and a scan's number of configurations.
+    let search = RwSignal::new(init.search.clone());
+    let scan_trials = RwSignal::new(init.trials.clone());
     let axes = RwSignal::new(
         init.axes
             .iter()
@@ -101,6 +105,8 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                 .iter()
                 .map(|row| (row.path.get(), row.values.get()))
                 .collect(),
+            search: search.get(),
+            trials: scan_trials.get(),
             dataset: DatasetSpec {
                 label: label.get(),
                 ..dataset_rest.clone()
@@ -135,8 +141,13 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             };
         let minutes = sweep_seconds(&s, data_sizes.get(), speed) / 60.0;
         format!(
-            "{} cells × {} repeats = {trials} trials · {} at ~{speed:.0} examples/s ({how})",
+            "{} {} × {} repeats = {trials} trials · {} at ~{speed:.0} examples/s ({how})",
             s.cell_count(),
+            if s.is_grid() {
+                "cells"
+            } else {
+                "configurations"
+            },
             s.repeats,
             if minutes < 1.0 {
                 "under a minute".to_string()
@@ -303,53 +314,25 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             let Some(file) = picked.first() else { return };
             let text = String::from_utf8_lossy(&file.bytes);
             match SweepSpec::from_file_text(&file.name, &text) {
-                Ok(s) if !s.is_grid() => save_error.set(Some(format!(
-                    "{}: {}",
-                    file.name,
-                    sweeplab_core::spec::SCAN_IN_APP
-                ))),
                 Ok(s) => {
+                    let f = SweepForm::from_spec(&s);
                     own_words.set(true);
-                    name.set(s.name.clone());
-                    hypothesis.set(s.hypothesis.clone());
-                    repeats.set(s.repeats.to_string());
-                    seed.set(s.seed.to_string());
-                    metric.set(s.metric);
-                    train_limit.set(
-                        s.dataset
-                            .train_limit
-                            .map(|v| v.to_string())
-                            .unwrap_or_default(),
-                    );
-                    val_limit.set(
-                        s.dataset
-                            .val_limit
-                            .map(|v| v.to_string())
-                            .unwrap_or_default(),
-                    );
-                    data.set(DataChoice::of(&s.dataset));
-                    label.set(s.dataset.label.clone());
+                    name.set(f.name);
+                    hypothesis.set(f.hypothesis);
+                    repeats.set(f.repeats);
+                    seed.set(f.seed);
+                    metric.set(f.metric);
+                    train_limit.set(f.train_limit);
+                    val_limit.set(f.val_limit);
+                    data.set(f.data);
+                    label.set(f.dataset.label.clone());
                     columns.set(Vec::new());
                     files.set(Vec::new());
                     data_sizes.set(None);
-                    config.set(s.base.clone());
-                    axes.set(
-                        s.axes
-                            .iter()
-                            .map(|a| {
-                                let text = a
-                                    .values
-                                    .iter()
-                                    .map(|v| match v {
-                                        Value::String(s) => s.clone(),
-                                        other => other.to_string(),
-                                    })
-                                    .collect::<Vec<_>>()
-                                    .join(", ");
-                                axis_row(&a.path, &text)
-                            })
-                            .collect(),
-                    );
+                    config.set(f.base);
+                    search.set(f.search);
+                    scan_trials.set(f.trials);
+                    axes.set(f.axes.iter().map(|(p, v)| axis_row(p, v)).collect());
                     save_error.set(None);
                 }
                 Err(e) => save_error.set(Some(format!("{}: {e}", file.name))),
@@ -457,7 +440,31 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
             </fieldset>
 
             <fieldset>
-                <legend>"Axes (the first two make the heatmap)"</legend>
+                <legend>{move || if search.with(|s| s.is_grid()) {
+                    "Axes (the first two make the heatmap)"
+                } else {
+                    "Axes: values to choose from, or a range (1e-4..1e-1 log, 16..128 int)"
+                }}</legend>
+                <div class="row">
+                    <label title="grid: every combination of the listed values, for a heatmap; random or TPE: a scan of a large space to find which hyperparameters matter">"Search "
+                        <select id="search-strategy" on:change=move |ev| {
+                            let strategy = match input_value(&ev).as_str() {
+                                "random" => Strategy::Random,
+                                "tpe" => Strategy::Tpe,
+                                _ => Strategy::Grid,
+                            };
+                            search.update(|s| s.strategy = strategy);
+                        }>
+                            <option value="grid" selected=move || search.with(|s| s.strategy == Strategy::Grid)>"grid (every combination)"</option>
+                            <option value="random" selected=move || search.with(|s| s.strategy == Strategy::Random)>"random scan"</option>
+                            <option value="tpe" selected=move || search.with(|s| s.strategy == Strategy::Tpe)>"TPE scan (proposes from the results so far)"</option>
+                        </select>
+                    </label>
+                    <Show when=move || !search.with(|s| s.is_grid())>
+                        <label>"Configurations" <input id="search-trials" class="num" prop:value=move || scan_trials.get()
+                            on:input=move |ev| scan_trials.set(input_value(&ev)) /></label>
+                    </Show>
+                </div>
                 <For each=move || axes.get() key=|row| row.id let:row>
                     <AxisEditor row axes />
                 </For>
@@ -465,7 +472,7 @@ pub fn NewSweep(state: AppState) -> impl IntoView {
                     axes.update(|a| a.push(axis_row("train.lr", "0.001, 0.01")));
                 }>"Add an axis"</button>
                 <div class="row">
-                    <label>"Repeats (seeds per cell)" <input id="repeats" class="num" prop:value=move || repeats.get()
+                    <label>{move || if search.with(|s| s.is_grid()) { "Repeats (seeds per cell)" } else { "Repeats (seeds per configuration)" }} <input id="repeats" class="num" prop:value=move || repeats.get()
                         on:input=move |ev| repeats.set(input_value(&ev)) /></label>
                     <label>"Seed" <input class="num" prop:value=move || seed.get()
                         on:input=move |ev| seed.set(input_value(&ev)) /></label>
@@ -610,7 +617,7 @@ fn AxisEditor(row: AxisRow, axes: RwSignal<Vec<AxisRow>>) -> impl IntoView {
                 }).collect_view()}
             </select>
             <input class="axis-values" aria-label="axis values" prop:value=move || values.get()
-                placeholder=move || choices(&path.get()).map(|c| c.join(", ")).unwrap_or_else(|| "0.1, 0.2, 0.3".into())
+                placeholder=move || choices(&path.get()).map(|c| c.join(", ")).unwrap_or_else(|| "0.1, 0.2, 0.3 (a scan: 0.1..0.3)".into())
                 on:input=move |ev| values.set(event_target_value(&ev)) />
             <button type="button" aria-label="remove axis" on:click=move |_| axes.update(|a| a.retain(|r| r.id != id))>"✕"</button>
         </div>

@@ -17,7 +17,7 @@ use sweeplab_core::protocol::{
 };
 use sweeplab_core::record::{Backend, TrialRecord};
 use sweeplab_core::spec::SweepSpec;
-use sweeplab_core::sweep::{expand, pending, sweep_id, trial_at};
+use sweeplab_core::sweep::{Trial, expand, pending, plan, sweep_id, trial_at};
 
 use crate::browser::{hardware_concurrency, set_setting, setting};
 use crate::form::SweepForm;
@@ -178,6 +178,14 @@ struct Slot {
 struct Run {
     key: String,
     spec: SweepSpec,
+    /// The trials chosen so far (`sweep::plan`), in the sweep's order.
+    trials: Vec<Trial>,
+    /// Whether `trials` is every trial of the sweep: a TPE scan chooses its
+    /// next round from the records once the round before has ended.
+    complete: bool,
+    /// The sweep's records: those stored when the run started, then each
+    /// one reported (what the next round is chosen from).
+    records: Vec<TrialRecord>,
     /// Sent to the workers: the page has placed the run already.
     backend: BackendChoice,
     files: Vec<ProvidedFile>,
@@ -350,10 +358,16 @@ impl AppState {
                 },
                 Err(e) => return stop(e.to_string()),
             };
-            let todo: Vec<usize> = pending(&expand(&entry.spec), &done)
+            let planned = plan(&entry.spec, &done);
+            let todo: Vec<usize> = pending(&planned.trials, &done)
                 .into_iter()
                 .map(|t| t.index)
                 .collect();
+            // A TPE scan's rounds not chosen yet are still to run.
+            let unplanned = entry
+                .spec
+                .trial_count()
+                .saturating_sub(planned.trials.len());
             if todo.is_empty() {
                 self.live.update(|l| l.status = RunStatus::Finished);
                 return self.run_next();
@@ -370,13 +384,16 @@ impl AppState {
                 }
             };
             self.live.update(|l| {
-                l.requested = todo.len();
+                l.requested = todo.len() + unplanned;
                 l.workers = workers;
                 l.fallback_reason = reason;
             });
             let run = Run {
                 key: key.clone(),
                 spec: entry.spec.clone(),
+                trials: planned.trials,
+                complete: planned.complete,
+                records: done,
                 backend,
                 files,
                 schedule: Schedule::new(todo, workers),
@@ -428,7 +445,7 @@ impl AppState {
                 let command = ToWorker::Start {
                     sweep_key: run.key.clone(),
                     sweep: Box::new(run.spec.clone()),
-                    trials: vec![trial],
+                    trials: run.trials.get(trial).cloned().into_iter().collect(),
                     backend: run.backend,
                     files: files.iter().map(|f| f.name.clone()).collect(),
                 };
@@ -463,8 +480,11 @@ impl AppState {
                     }
                 }
             }
-            let run = pool.run.as_ref()?;
+            let run = pool.run.as_mut()?;
             if !run.schedule.is_over() {
+                return Some(None);
+            }
+            if run.error.is_none() && !run.schedule.is_stopped() && next_round(run) {
                 return Some(None);
             }
             let status = match (&run.error, run.schedule.is_stopped(), &how) {
@@ -777,17 +797,25 @@ impl AppState {
     /// Whether `trial_id` is the trial at `index` of stored sweep `key`.
     fn check_trial(self, key: &str, index: usize, trial_id: &str) -> Result<(), String> {
         let entry = self.entry(key).ok_or("no such sweep is stored")?;
-        trial_at(&expand(&entry.spec), index, trial_id)
+        trial_at(&planned_trials(key, &entry.spec), index, trial_id)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
-    /// Whether `record` is a trial of stored sweep `key`.
+    /// Whether `record` is a trial of stored sweep `key`; if so, the run
+    /// keeps it for choosing the next round.
     fn check_record(self, key: &str, record: &TrialRecord) -> Result<(), String> {
         let entry = self.entry(key).ok_or("no such sweep is stored")?;
         record
-            .check_belongs(&sweep_id(&entry.spec), &expand(&entry.spec))
-            .map_err(|e| e.to_string())
+            .check_belongs(&sweep_id(&entry.spec), &planned_trials(key, &entry.spec))
+            .map_err(|e| e.to_string())?;
+        POOL.with_borrow_mut(|pool| {
+            if let Some(run) = pool.run.as_mut().filter(|r| r.key == key) {
+                run.records.retain(|r| r.trial_id != record.trial_id);
+                run.records.push(record.clone());
+            }
+        });
+        Ok(())
     }
 
     /// Say, loudly, that a report for sweep `key` was not stored.
@@ -803,6 +831,42 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The trials sweep `key` has chosen: the live run's plan while it runs
+/// (a TPE scan's later rounds exist only there), else those its spec alone
+/// gives.
+fn planned_trials(key: &str, spec: &SweepSpec) -> Vec<Trial> {
+    POOL.with_borrow(|pool| {
+        pool.run
+            .as_ref()
+            .filter(|r| r.key == key)
+            .map(|r| r.trials.clone())
+    })
+    .unwrap_or_else(|| expand(spec))
+}
+
+/// After a round of `run` ended: choose the next one from the records (a
+/// TPE scan) and schedule what it adds; whether there is more to train.
+fn next_round(run: &mut Run) -> bool {
+    if run.complete {
+        return false;
+    }
+    let next = plan(&run.spec, &run.records);
+    let todo: Vec<usize> = pending(&next.trials, &run.records)
+        .into_iter()
+        .map(|t| t.index)
+        .collect();
+    let workers = run.schedule.workers();
+    run.trials = next.trials;
+    run.complete = next.complete;
+    if todo.is_empty() {
+        // Nothing new could be chosen: end instead of waiting for ever.
+        run.complete = true;
+        return false;
+    }
+    run.schedule = Schedule::new(todo, workers);
+    true
 }
 
 /// Where a sweep with `choice` trains in this browser (the CPU choice needs

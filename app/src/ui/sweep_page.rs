@@ -7,11 +7,11 @@ use leptos::task::spawn_local;
 
 use sweeplab_core::bundle::Bundle;
 use sweeplab_core::record::{TrialStatus, to_csv};
-use sweeplab_core::sweep::expand;
 
 use super::analysis::Analysis;
 use super::canvas::draw_on;
 use super::journal::JournalEditor;
+use super::scan_analysis::ScanAnalysis;
 use super::state::{AppState, RunStatus, db};
 use crate::browser::{download, page_address};
 use crate::store;
@@ -257,7 +257,11 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                         <canvas node_ref=trace_canvas class="plot small" aria-label="training loss of the running trial"></canvas>
                     </Show>
                 </section>
-                <Analysis state key=e.key.clone() spec=spec.clone() />
+                {if spec.is_grid() {
+                    view! { <Analysis state key=e.key.clone() spec=spec.clone() /> }.into_any()
+                } else {
+                    view! { <ScanAnalysis state spec=spec.clone() /> }.into_any()
+                }}
                 <JournalEditor state key=e.key.clone() />
                 <section class="panel" aria-labelledby="export-title">
                     <h3 id="export-title">"Export and run elsewhere"</h3>
@@ -282,7 +286,7 @@ pub fn SweepPage(state: AppState, key: String) -> impl IntoView {
                     <p>"Run on your workstation: download the sweep file, then"</p>
                     <pre id="workstation-command"><code>{command}</code></pre>
                     {data_note.map(|n| view! { <p class="muted">{n}</p> })}
-                    <p class="muted">{format!("{} cells, {} trials.", spec.cell_count(), expand(&spec).len())}</p>
+                    <p class="muted">{format!("{} {}, {} trials.", spec.cell_count(), if spec.is_grid() { "cells" } else { "configurations" }, spec.trial_count())}</p>
                     <button class="danger" id="delete" on:click=delete>"Delete this sweep"</button>
                 </section>
             }

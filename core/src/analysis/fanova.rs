@@ -73,6 +73,8 @@ pub fn scan_importance(
             spec.axes.len()
         )));
     }
+    // A halving scan compares its first rung (one budget for all).
+    let records = &*super::compared(spec, records);
     let chosen: Vec<&TrialRecord> = records.iter().collect();
     super::check_budgets(&chosen, false)?;
     let rows = configurations(spec, records, metric);

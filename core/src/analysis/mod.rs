@@ -5,6 +5,7 @@
 
 mod budget;
 mod fanova;
+mod halving;
 mod heatmap;
 mod importance;
 mod interaction;
@@ -15,6 +16,7 @@ pub use budget::{Budget, check_budgets};
 pub use fanova::{
     MIN_CONFIGURATIONS, RESAMPLES, ScanImportance, Share, scan_importance, scan_importance_lines,
 };
+pub use halving::{compared, halving_line};
 pub use heatmap::{
     Heatmap, HeatmapCell, HeatmapRequest, OtherAxes, axis_levels, heatmap, sweep_heatmap,
 };

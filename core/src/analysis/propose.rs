@@ -56,6 +56,8 @@ pub fn pair_sweep(
         )));
     }
 
+    // A halving scan compares its first rung (one budget for all).
+    let records = &*super::compared(spec, records);
     // The best cell: mean of its finished trials' final metric.
     let mut cells: BTreeMap<String, CellTotal> = BTreeMap::new();
     for r in records.iter().filter(|r| r.status == TrialStatus::Finished) {

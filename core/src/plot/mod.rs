@@ -6,6 +6,7 @@ mod curves;
 mod files;
 mod heatmap;
 mod marginal;
+mod pair;
 mod parallel;
 
 pub use colors::{cell_color, series_color, text_color_on};
@@ -15,6 +16,7 @@ pub use files::{heatmap_png, write_png};
 pub use files::{heatmap_svg_string, write_svg};
 pub use heatmap::draw_heatmap;
 pub use marginal::draw_marginals;
+pub use pair::draw_pair;
 pub use parallel::{axis_position, draw_parallel};
 
 use plotters::prelude::*;

@@ -48,6 +48,65 @@ pub fn axis_position(axis: &AxisSpec, value: &serde_json::Value) -> Option<f64> 
     }
 }
 
+/// The lowest and highest finite `metric` of the finished trials (widened
+/// to a unit range when they are equal), or `None` when there is none.
+pub(super) fn metric_range(records: &[TrialRecord], metric: Metric) -> Option<(f64, f64)> {
+    let (lo, hi) = records
+        .iter()
+        .filter(|r| r.status == TrialStatus::Finished)
+        .map(|r| r.final_metric(metric))
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if lo > hi {
+        None
+    } else if lo < hi {
+        Some((lo, hi))
+    } else {
+        Some((lo - 0.5, lo + 0.5))
+    }
+}
+
+/// A trial's colour for metric value `v` in `range`: the best end of the
+/// scale for the best value, whichever way the metric improves.
+pub(super) fn metric_color(v: f64, (lo, hi): (f64, f64), metric: Metric) -> RGBColor {
+    let shade = if metric.higher_is_better() {
+        v
+    } else {
+        lo + hi - v
+    };
+    cell_color(shade, lo, hi)
+}
+
+/// Where to label `axis` (0 to 1, as [`axis_position`] places values) and
+/// with what: a range's ends and middle (the geometric middle of a log
+/// range), or each listed value.
+pub(super) fn axis_ticks(axis: &AxisSpec) -> Vec<(f64, String)> {
+    if let (Some(low), Some(high)) = (axis.low, axis.high) {
+        let middle = if axis.log {
+            (low * high).sqrt()
+        } else {
+            (low + high) / 2.0
+        };
+        let text = |v: f64| {
+            if axis.int {
+                format!("{}", v.round() as i64)
+            } else {
+                tick(v)
+            }
+        };
+        return [(0.0, low), (0.5, middle), (1.0, high)]
+            .into_iter()
+            .map(|(t, v)| (t, text(v)))
+            .collect();
+    }
+    axis.values
+        .iter()
+        .filter_map(|v| Some((axis_position(axis, v)?, ellipsize(&value_label(v), 10))))
+        .collect()
+}
+
 /// Draw the sweep's finished trials as parallel coordinates over its axes
 /// and `metric`; trials that diverged or failed are thin grey lines that
 /// stop at the metric axis.
@@ -62,23 +121,10 @@ where
     DB::ErrorType: 'static,
 {
     area.fill(&WHITE)?;
+    // A halving scan's trials at one budget: its first rung.
+    let records = &*crate::analysis::compared(spec, records);
     let k = spec.axes.len() + 1;
-    let values: Vec<f64> = records
-        .iter()
-        .filter(|r| r.status == TrialStatus::Finished)
-        .map(|r| r.final_metric(metric))
-        .filter(|v| v.is_finite())
-        .collect();
-    let (lo, hi) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-            (l.min(v), h.max(v))
-        });
-    let (lo, hi) = if lo < hi {
-        (lo, hi)
-    } else {
-        (lo - 0.5, lo + 0.5)
-    };
+    let (lo, hi) = metric_range(records, metric).unwrap_or((-0.5, 0.5));
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 16))
         .margin_left(64)
@@ -116,16 +162,7 @@ where
         let ok = r.status == TrialStatus::Finished && v.is_finite();
         let style = if ok {
             points.push((m, (v - lo) / (hi - lo)));
-            let c = cell_color(
-                if metric.higher_is_better() {
-                    v
-                } else {
-                    lo + hi - v
-                },
-                lo,
-                hi,
-            );
-            c.stroke_width(2)
+            metric_color(v, (lo, hi), metric).stroke_width(2)
         } else {
             RGBColor(160, 160, 160).stroke_width(1)
         };
@@ -146,22 +183,7 @@ where
             (x, NAME_AT),
             centred(VPos::Center),
         )))?;
-        let ticks: Vec<(f64, String)> = if axis.is_range() {
-            let (low, high) = (axis.low.unwrap_or(0.0), axis.high.unwrap_or(1.0));
-            let tick = |v: f64| {
-                if axis.int {
-                    format!("{}", v as i64)
-                } else {
-                    tick(v)
-                }
-            };
-            vec![(0.0, tick(low)), (1.0, tick(high))]
-        } else {
-            axis.values
-                .iter()
-                .filter_map(|v| Some((axis_position(axis, v)?, ellipsize(&value_label(v), 10))))
-                .collect()
-        };
+        let ticks = axis_ticks(axis);
         for (y, text) in ticks {
             chart.draw_series(std::iter::once(Text::new(
                 text,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::TrialConfig;
+use super::{FieldError, TrialConfig};
 
 /// One hyperparameter to scan: either the values to try (`values`, what a
 /// grid needs and what a scan treats as categories) or a range a random or
@@ -64,6 +64,45 @@ impl AxisSpec {
     /// A short label per value, for tables and plot ticks.
     pub fn labels(&self) -> Vec<String> {
         self.values.iter().map(value_label).collect()
+    }
+
+    /// The axis as typed in one line, the way [`AxisSpec::describe`] writes
+    /// it: listed values `0, 0.25, 0.5`, or a scan's range `LOW..HIGH`
+    /// followed by `log` and/or `int` (`1e-4..1e-1 log`, `16..128 int`;
+    /// also `(log, int)`). Whether the range is valid (low below high, a
+    /// log range above 0...) is the sweep's rules' to say.
+    pub fn from_text(path: impl Into<String>, text: &str) -> Result<Self, FieldError> {
+        let path = path.into();
+        let outside_brackets = !text.trim_start().starts_with('[');
+        let Some((low, rest)) = text.split_once("..").filter(|_| outside_brackets) else {
+            return Ok(Self::listed(path, parse_axis_values(text)));
+        };
+        let expected = |got: &str| {
+            FieldError::new(
+                path.clone(),
+                format!(
+                    "expected values like 0.1, 0.2 or a range like 1e-4..1e-1 log or 16..128 int, got {got:?}"
+                ),
+            )
+        };
+        let words: Vec<&str> = rest
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let (Some(high), flags) = (words.first(), words.get(1..).unwrap_or_default()) else {
+            return Err(expected(text.trim()));
+        };
+        let number = |t: &str| t.trim().parse::<f64>().map_err(|_| expected(t.trim()));
+        let (low, high) = (number(low)?, number(high)?);
+        let (mut log, mut int) = (false, false);
+        for flag in flags {
+            match *flag {
+                "log" => log = true,
+                "int" => int = true,
+                other => return Err(expected(other)),
+            }
+        }
+        Ok(Self::range(path, low, high, log, int))
     }
 
     /// How the axis reads in one line: `0.1, 0.2` or `1e-4..1e-1 (log)`.
@@ -282,6 +321,52 @@ mod parse_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_axes_read_as_values_or_ranges_and_round_trip() {
+        let read = |t: &str| AxisSpec::from_text("train.lr", t).unwrap();
+        assert_eq!(
+            read("0.1, 0.2").values,
+            vec![Value::from(0.1), Value::from(0.2)]
+        );
+        assert_eq!(
+            read("1e-4..1e-1 log"),
+            AxisSpec::range("train.lr", 1e-4, 0.1, true, false)
+        );
+        assert_eq!(
+            read(" 16 .. 128 int"),
+            AxisSpec::range("train.lr", 16.0, 128.0, false, true)
+        );
+        assert_eq!(
+            read("0..0.5"),
+            AxisSpec::range("train.lr", 0.0, 0.5, false, false)
+        );
+        // What describe() writes reads back as the same axis.
+        for axis in [
+            AxisSpec::range("train.lr", 1e-4, 0.1, true, false),
+            AxisSpec::range("model.hidden", 8.0, 64.0, true, true),
+            AxisSpec::listed("model.norm", vec!["none".into(), "batch".into()]),
+        ] {
+            assert_eq!(
+                AxisSpec::from_text(axis.path.clone(), &axis.describe()).unwrap(),
+                axis
+            );
+        }
+        // A nested list is values, not a range.
+        assert_eq!(read("[16, 32], [64]").values.len(), 2);
+        let bad = |t: &str| AxisSpec::from_text("train.lr", t).unwrap_err().to_string();
+        assert!(
+            bad("1e-4..").contains("got \"1e-4..\""),
+            "{}",
+            bad("1e-4..")
+        );
+        assert!(bad("a..1").contains("got \"a\""));
+        assert!(
+            bad("0..1 logg").starts_with("train.lr: expected values like"),
+            "{}",
+            bad("0..1 logg")
+        );
+    }
 
     #[test]
     fn paths_cover_model_and_train() {

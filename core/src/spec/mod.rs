@@ -31,9 +31,6 @@ pub use train::{Optimizer, Schedule, TrainSpec};
 
 use serde::{Deserialize, Serialize};
 
-/// Why the browser app turns a random or TPE scan away (it runs grids).
-pub const SCAN_IN_APP: &str = "a random or TPE scan runs with native-sweep for now (the app runs and draws grids); native-sweep propose makes the grid of its strongest pair, which the app runs";
-
 /// Default cap on the number of trials one sweep may expand to.
 pub const DEFAULT_MAX_TRIALS: usize = 1000;
 
@@ -206,9 +203,16 @@ impl SweepSpec {
         self.search.is_grid()
     }
 
-    /// Number of trials: cells times repeats.
+    /// Number of trials: cells (a halving scan: every rung's configurations)
+    /// times repeats.
     pub fn trial_count(&self) -> usize {
-        self.cell_count().saturating_mul(self.repeats)
+        let rungs = crate::sweep::rungs(self);
+        let configurations = if rungs.is_empty() {
+            self.cell_count()
+        } else {
+            rungs.iter().map(|r| r.configurations).sum()
+        };
+        configurations.saturating_mul(self.repeats)
     }
 
     /// Check everything; the first problem as a one-line error.

@@ -53,6 +53,17 @@ pub struct SearchSpec {
     /// ([`DEFAULT_STARTUP`], at most `trials`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup: Option<usize>,
+    /// Successive halving on a random scan (η, 2 or more): every
+    /// configuration trains `min_epochs` first, then the best 1/η of each
+    /// rung train η times longer, up to the base config's epochs. Trials of
+    /// the shorter rungs keep their own epoch budget, so no analysis mixes
+    /// them with full-budget ones. Unset: every configuration trains the
+    /// full budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halving: Option<usize>,
+    /// Successive halving: the first rung's epochs (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_epochs: Option<usize>,
 }
 
 impl SearchSpec {
@@ -77,6 +88,18 @@ impl SearchSpec {
             trials: Some(trials),
             ..Self::default()
         }
+    }
+
+    /// Whether later trials are chosen from the outcomes of earlier ones
+    /// (TPE's rounds, halving's rungs): such a scan needs every record in
+    /// one place, so it cannot be split into shards.
+    pub fn plans_from_records(&self) -> bool {
+        self.strategy == Strategy::Tpe || self.halving.is_some()
+    }
+
+    /// Successive halving's first rung, in epochs.
+    pub fn min_epochs(&self) -> usize {
+        self.min_epochs.unwrap_or(1).max(1)
     }
 
     /// TPE's round size.

@@ -314,6 +314,8 @@ fn search_problems(spec: &SweepSpec) -> Vec<FieldError> {
             ("trials", search.trials.is_some()),
             ("batch", search.batch.is_some()),
             ("startup", search.startup.is_some()),
+            ("halving", search.halving.is_some()),
+            ("min_epochs", search.min_epochs.is_some()),
         ] {
             if set {
                 out.push(FieldError::new(
@@ -359,6 +361,7 @@ fn search_problems(spec: &SweepSpec) -> Vec<FieldError> {
             format!("a {name} scan needs at least one axis to draw"),
         ));
     }
+    out.extend(halving_problems(spec));
     if let (Some(n), Some(size)) = (search.trials, crate::scan::space_size(&spec.axes))
         && n as u128 > size
     {
@@ -367,6 +370,53 @@ fn search_problems(spec: &SweepSpec) -> Vec<FieldError> {
             format!(
                 "{n} is more than the {size} distinct configurations these axes allow (a grid runs them all)"
             ),
+        ));
+    }
+    out
+}
+
+/// Problems of successive halving's settings.
+fn halving_problems(spec: &SweepSpec) -> Vec<FieldError> {
+    let search = &spec.search;
+    let Some(eta) = search.halving else {
+        return match search.min_epochs {
+            Some(_) => vec![FieldError::new(
+                "search.min_epochs",
+                "is the first rung of successive halving: set search.halving = 3 (or 2, 4...) too",
+            )],
+            None => Vec::new(),
+        };
+    };
+    let mut out = Vec::new();
+    if search.strategy != Strategy::Random {
+        out.push(FieldError::new(
+            "search.halving",
+            "successive halving runs on a random scan (strategy = \"random\"); TPE proposes from full-budget results",
+        ));
+    }
+    if eta < 2 {
+        out.push(FieldError::new(
+            "search.halving",
+            format!("{eta}: expected 2 or more (each rung keeps the best 1/η and trains them η times longer)"),
+        ));
+    }
+    if search.min_epochs == Some(0) {
+        out.push(FieldError::new("search.min_epochs", "0 must be at least 1"));
+    }
+    let full = spec.base.train.epochs;
+    if search.min_epochs() >= full {
+        out.push(FieldError::new(
+            "search.min_epochs",
+            format!(
+                "{} must be below train.epochs ({full}): the first rung trains fewer epochs than the last",
+                search.min_epochs()
+            ),
+        ));
+    }
+    if spec.axes.iter().any(|a| a.path == "train.epochs") {
+        out.push(FieldError::new(
+            "search.halving",
+            "sets each rung's epochs, so train.epochs cannot be an axis",
         ));
     }
     out

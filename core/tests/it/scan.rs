@@ -442,3 +442,186 @@ fn parallel_coordinates_place_values_on_their_axes_and_draw_every_trial() {
         assert!(svg.contains(path), "{path}");
     }
 }
+
+#[test]
+fn the_pair_scatter_draws_one_point_per_trial_and_names_its_axes() {
+    use plotters::prelude::IntoDrawingArea;
+    use sweeplab_core::plot::draw_pair;
+    let spec = scan("random", 20, 2, "");
+    let records: Vec<TrialRecord> = plan(&spec, &[])
+        .trials
+        .iter()
+        .map(|t| record(&spec, t, value(t, "model.dropout").as_f64().unwrap()))
+        .collect();
+    let mut svg = String::new();
+    {
+        let area =
+            plotters::prelude::SVGBackend::with_string(&mut svg, (700, 600)).into_drawing_area();
+        draw_pair(
+            &area,
+            &spec,
+            &records,
+            ("model.dropout", "train.lr"),
+            spec.metric,
+            "pair",
+        )
+        .unwrap();
+        area.present().unwrap();
+    }
+    assert_eq!(svg.matches("<circle").count(), 20, "{}", &svg[..200]);
+    assert!(svg.contains("model.dropout") && svg.contains("train.lr"));
+    // The log axis is labelled at its ends and geometric middle.
+    assert!(svg.contains("1e-5") && svg.contains("1e-3"), "log ticks");
+    let mut scratch = String::new();
+    let area =
+        plotters::prelude::SVGBackend::with_string(&mut scratch, (10, 10)).into_drawing_area();
+    let err = draw_pair(
+        &area,
+        &spec,
+        &records,
+        ("model.nope", "train.lr"),
+        spec.metric,
+        "",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plot: model.nope is not an axis of the sweep"
+    );
+}
+
+#[test]
+fn successive_halving_trains_the_best_third_three_times_longer_from_the_records() {
+    use sweeplab_core::analysis::{compared, halving_line};
+    use sweeplab_core::sweep::{Rung, rungs};
+    let rung = |configurations, epochs| Rung {
+        configurations,
+        epochs,
+    };
+    let halving = |trials, epochs| {
+        let mut s = scan("random", trials, 3, "halving = 3");
+        s.base.train.epochs = epochs;
+        s
+    };
+    assert_eq!(
+        rungs(&halving(18, 9)),
+        [rung(18, 1), rung(6, 3), rung(2, 9)]
+    );
+    assert_eq!(rungs(&halving(12, 3)), [rung(12, 1), rung(4, 3)]);
+    assert_eq!(
+        rungs(&halving(3, 9)),
+        [rung(3, 1), rung(1, 9)],
+        "one configuration left goes straight to the full budget"
+    );
+    assert!(rungs(&scan("random", 18, 3, "")).is_empty());
+
+    let mut spec = halving(9, 3);
+    spec.repeats = 2;
+    assert!(spec.problems().is_empty(), "{:?}", spec.problems());
+    assert_eq!(spec.trial_count(), (9 + 3) * 2);
+    // The first rung: every configuration at 1 epoch; the next waits for
+    // its outcomes.
+    let first = plan(&spec, &[]);
+    assert!(!first.complete);
+    assert_eq!(first.trials.len(), 18);
+    assert!(first.trials.iter().all(|t| t.config.train.epochs == 1));
+    // Outcomes: the higher the dropout the better, one configuration
+    // diverged in both repeats (it ranks last whatever its dropout).
+    let dropout = |t: &Trial| value(t, "model.dropout").as_f64().unwrap();
+    let best_dropout = first.trials.iter().map(dropout).fold(0.0, f64::max);
+    let mut records: Vec<TrialRecord> = first
+        .trials
+        .iter()
+        .map(|t| {
+            let mut r = record(&spec, t, dropout(t));
+            if dropout(t) == best_dropout {
+                r.status = TrialStatus::Diverged;
+            }
+            r
+        })
+        .collect();
+    let second = plan(&spec, &records);
+    assert!(second.complete);
+    assert_eq!(second.trials.len(), 24);
+    let promoted: Vec<&Trial> = second.trials[18..].iter().collect();
+    assert!(promoted.iter().all(|t| t.config.train.epochs == 3));
+    let mut expected: Vec<f64> = first.trials.iter().map(dropout).collect();
+    expected.retain(|&d| d != best_dropout);
+    expected.sort_by(|a, b| b.total_cmp(a));
+    expected.dedup();
+    expected.truncate(3);
+    let mut got: Vec<f64> = promoted.iter().map(|t| dropout(t)).collect();
+    got.sort_by(|a, b| b.total_cmp(a));
+    got.dedup();
+    assert_eq!(
+        got, expected,
+        "the best three finished configurations go on"
+    );
+    // The same configuration, another budget: another trial, same number.
+    for t in &promoted {
+        let before = &first.trials[t.cell_index[0] * 2 + t.repeat];
+        assert_eq!((before.cell.clone(), before.seed), (t.cell.clone(), t.seed));
+        assert_ne!(before.id, t.id);
+    }
+    assert_eq!(plan(&spec, &records), second, "a function of the records");
+    // The analyses compare the first rung only, and say so.
+    for t in promoted {
+        records.push(record(&spec, t, 0.9));
+    }
+    assert_eq!(compared(&spec, &records).len(), 18);
+    let line = halving_line(&spec, &records).unwrap();
+    assert!(
+        line.starts_with(
+            "successive halving (η = 3): 9 configurations at 1 epoch, the best 3 at 3;"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("the 6 trials trained longer are not in them"),
+        "{line}"
+    );
+}
+
+#[test]
+fn bad_halving_settings_are_named_in_one_line() {
+    use sweeplab_core::spec::Strategy;
+    let problems = |halving: Option<usize>, min_epochs: Option<usize>, strategy: Strategy| {
+        let mut spec = scan("random", 9, 1, "");
+        spec.search.strategy = strategy;
+        spec.search.halving = halving;
+        spec.search.min_epochs = min_epochs;
+        spec.problems()
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+    };
+    let has = |halving, min_epochs, strategy, text: &str| {
+        let p = problems(halving, min_epochs, strategy);
+        assert!(p.iter().any(|l| l.contains(text)), "{text}: {p:?}");
+    };
+    has(
+        Some(3),
+        None,
+        Strategy::Tpe,
+        "search.halving: successive halving runs on a random scan",
+    );
+    has(
+        Some(1),
+        None,
+        Strategy::Random,
+        "search.halving: 1: expected 2 or more",
+    );
+    has(
+        None,
+        Some(2),
+        Strategy::Random,
+        "search.min_epochs: is the first rung of successive halving",
+    );
+    has(
+        Some(3),
+        Some(50),
+        Strategy::Random,
+        "search.min_epochs: 50 must be below train.epochs (3)",
+    );
+    assert!(problems(Some(3), None, Strategy::Random).is_empty());
+}

@@ -182,10 +182,15 @@ impl Exporter {
             tag("sweep.trials", spec.trial_count().to_string()),
         ];
         for axis in &spec.axes {
-            params.push(tag(
-                &format!("axis.{}", axis.path),
-                axis.labels().join(", "),
-            ));
+            // Listed values, or a scan's range (`0.0001..0.3 (log)`).
+            params.push(tag(&format!("axis.{}", axis.path), axis.describe()));
+        }
+        if !spec.is_grid() {
+            flatten(
+                "search",
+                &serde_json::to_value(&spec.search).unwrap_or_default(),
+                &mut params,
+            );
         }
         flatten(
             "dataset",

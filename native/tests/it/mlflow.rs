@@ -708,3 +708,77 @@ fn resuming_a_directory_sweeplab_0_1_exported_adds_to_its_runs_without_duplicate
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(runs(&uri, "fixture-0-1").len(), 5);
 }
+
+#[test]
+fn a_tpe_scan_exports_its_ranges_and_every_proposed_trial() {
+    let dir = scratch("mlflow", "scan");
+    let server = Server::start(&dir.join("server"), free_port());
+    let uri = server.uri();
+    let file = dir.join("scan.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "mlflow-tpe"
+hypothesis = "Learning rate matters more than dropout."
+seed = 5
+[dataset]
+name = "fashion-mnist"
+train_limit = 300
+val_limit = 100
+[base.model]
+kind = "mlp"
+dense = [16]
+[base.train]
+epochs = 1
+[search]
+strategy = "tpe"
+trials = 6
+startup = 4
+batch = 2
+[[axes]]
+path = "model.dropout"
+low = 0.0
+high = 0.5
+[[axes]]
+path = "train.lr"
+low = 1e-4
+high = 0.3
+log = true
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = native(&[
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        "--mlflow",
+        &uri,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = runs(&uri, "mlflow-tpe");
+    assert_eq!(all.len(), 7, "one parent and the six trials of both rounds");
+    let parent = all
+        .iter()
+        .find(|r| tag(r, "sweeplab_kind") == Some("sweep"))
+        .unwrap();
+    assert_eq!(param(parent, "axis.train.lr"), Some("0.0001..0.3 (log)"));
+    assert_eq!(param(parent, "axis.model.dropout"), Some("0..0.5"));
+    assert_eq!(param(parent, "search.strategy"), Some("tpe"));
+    assert_eq!(param(parent, "search.batch"), Some("2"));
+    // Each child carries its own proposed values, as in trials.jsonl.
+    let records = crate::common::records(&out);
+    assert_eq!(records.len(), 6);
+    for r in &records {
+        let child = all
+            .iter()
+            .find(|c| tag(c, "sweeplab_trial_id") == Some(r.trial_id.as_str()))
+            .unwrap_or_else(|| panic!("no run for trial {}", r.trial_id));
+        assert_eq!(
+            param(child, "train.lr").map(|v| v.parse::<f64>().unwrap()),
+            Some(r.config.train.lr)
+        );
+    }
+}

@@ -131,6 +131,12 @@ fn a_random_scan_killed_and_resumed_ranks_its_axes_and_proposes_a_grid_that_runs
         png.starts_with(b"\x89PNG") && png.len() > 10_000,
         "parallel coordinates drawn"
     );
+    let png = std::fs::read(killed.join("pair.png")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 5_000,
+        "the strongest pair drawn as a scatter"
+    );
+    assert!(text.contains("parallel.png, pair.png"), "{text}");
 
     // The journal and the report carry the ranking and the proposed grid
     // (a scan has no heatmap and no ANOVA line).
@@ -246,5 +252,69 @@ fn a_random_scan_shards_and_merges_into_the_whole_scan() {
         ids(&all),
         ids(&whole),
         "three shards merge into the whole scan, each trial once"
+    );
+}
+
+#[test]
+fn successive_halving_trains_the_best_half_longer_resumes_after_kill_and_says_what_it_left_out() {
+    let dir = scratch("scans", "halving");
+    let text = scan_text("random", 8, "halving = 2").replace("epochs = 1", "epochs = 2");
+    let sweep = write_sweep(&dir, &text);
+    let (whole, killed) = (dir.join("whole"), dir.join("killed"));
+    // Rungs: all 8 configurations at 1 epoch, then the best 4 at 2.
+    let all = run_ok(&sweep, &whole);
+    assert_eq!(all.len(), 12);
+    let (short, long): (Vec<_>, Vec<_>) = all.iter().partition(|r| r.config.train.epochs == 1);
+    assert_eq!((short.len(), long.len()), (8, 4));
+    let mut by_accuracy = short.clone();
+    by_accuracy.sort_by(|a, b| {
+        let v = |r: &&sweeplab_core::record::TrialRecord| {
+            r.final_metric(sweeplab_core::spec::Metric::ValAccuracy)
+        };
+        v(b).total_cmp(&v(a))
+            .then(a.trial_index.cmp(&b.trial_index))
+    });
+    let best: HashSet<String> = by_accuracy[..4]
+        .iter()
+        .map(|r| serde_json::to_string(&r.cell).unwrap())
+        .collect();
+    let went_on: HashSet<String> = long
+        .iter()
+        .map(|r| serde_json::to_string(&r.cell).unwrap())
+        .collect();
+    assert_eq!(went_on, best, "the best half of the first rung trained on");
+    assert!(long.iter().all(|r| r.epochs.len() == 2));
+
+    // Killed inside the first rung and resumed: the same trials.
+    kill_after(&sweep, &killed, 5, &[]);
+    run_ok(&sweep, &killed);
+    assert_eq!(ids(&killed), ids(&whole), "the same rungs after kill -9");
+
+    let o = native(&["show", whole.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("successive halving (η = 2): 8 configurations at 1 epoch, the best 4 at 2; the ranking and plots compare all 8 at 1 epoch: the 4 trials trained longer are not in them"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fANOVA of a random forest, 8 configurations"),
+        "{text}"
+    );
+
+    let o = native(&[
+        "run",
+        sweep.to_str().unwrap(),
+        "--shard",
+        "1/2",
+        "--out",
+        dir.join("s").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("--shard: successive halving chooses each rung from every finished trial"),
+        "{}",
+        stderr(&o)
     );
 }
