@@ -135,14 +135,14 @@ pub fn write_outputs(
     // Which axes matter and which pairs interact (with more than two axes,
     // the heatmap above shows one pair of them). With two, a grid the
     // ANOVA cannot test was said so above.
+    if let Some(line) = analysis::halving_line(spec, records) {
+        let _ = writeln!(out, "{line}");
+    }
     // A scan's pair for the scatter: its strongest interaction once ranked,
     // else its first two axes.
     let mut scan_pair = None;
     if spec.axes.len() >= 2 && !spec.is_grid() {
         scan_pair = Some((spec.axes[0].path.clone(), spec.axes[1].path.clone()));
-        if let Some(line) = analysis::halving_line(spec, records) {
-            let _ = writeln!(out, "{line}");
-        }
         match analysis::scan_importance(spec, records, metric) {
             Ok(importance) => {
                 for line in analysis::scan_importance_lines(&importance) {
