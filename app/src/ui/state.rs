@@ -797,18 +797,21 @@ impl AppState {
     /// Whether `trial_id` is the trial at `index` of stored sweep `key`.
     fn check_trial(self, key: &str, index: usize, trial_id: &str) -> Result<(), String> {
         let entry = self.entry(key).ok_or("no such sweep is stored")?;
-        trial_at(&planned_trials(key, &entry.spec), index, trial_id)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        with_planned_trials(key, &entry.spec, |trials| {
+            trial_at(trials, index, trial_id)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
     }
 
     /// Whether `record` is a trial of stored sweep `key`; if so, the run
     /// keeps it for choosing the next round.
     fn check_record(self, key: &str, record: &TrialRecord) -> Result<(), String> {
         let entry = self.entry(key).ok_or("no such sweep is stored")?;
-        record
-            .check_belongs(&sweep_id(&entry.spec), &planned_trials(key, &entry.spec))
-            .map_err(|e| e.to_string())?;
+        let id = sweep_id(&entry.spec);
+        with_planned_trials(key, &entry.spec, |trials| {
+            record.check_belongs(&id, trials).map_err(|e| e.to_string())
+        })?;
         POOL.with_borrow_mut(|pool| {
             if let Some(run) = pool.run.as_mut().filter(|r| r.key == key) {
                 run.records.retain(|r| r.trial_id != record.trial_id);
@@ -833,17 +836,14 @@ impl Default for AppState {
     }
 }
 
-/// The trials sweep `key` has chosen: the live run's plan while it runs
-/// (a TPE scan's later rounds exist only there), else those its spec alone
-/// gives.
-fn planned_trials(key: &str, spec: &SweepSpec) -> Vec<Trial> {
-    POOL.with_borrow(|pool| {
-        pool.run
-            .as_ref()
-            .filter(|r| r.key == key)
-            .map(|r| r.trials.clone())
+/// `check` over the trials sweep `key` has chosen: the live run's plan
+/// while it runs (a TPE scan's later rounds exist only there), else those
+/// its spec alone gives.
+fn with_planned_trials<T>(key: &str, spec: &SweepSpec, check: impl FnOnce(&[Trial]) -> T) -> T {
+    POOL.with_borrow(|pool| match pool.run.as_ref().filter(|r| r.key == key) {
+        Some(run) => check(&run.trials),
+        None => check(&expand(spec)),
     })
-    .unwrap_or_else(|| expand(spec))
 }
 
 /// After a round of `run` ended: choose the next one from the records (a

@@ -69,6 +69,15 @@ fn record(spec: &SweepSpec, trial: &Trial, accuracy: f64) -> TrialRecord {
     common::finished_record(spec, trial.clone(), vec![epoch], 100, 1)
 }
 
+/// A record for every trial of `spec`'s first plan, its accuracy its dropout.
+fn scored_by_dropout(spec: &SweepSpec) -> Vec<TrialRecord> {
+    plan(spec, &[])
+        .trials
+        .iter()
+        .map(|t| record(spec, t, value(t, "model.dropout").as_f64().unwrap()))
+        .collect()
+}
+
 /// Run a scan to the end with `objective` standing in for training, the
 /// way `native-sweep run` does: plan, run what is pending, plan again.
 fn run_synthetic(spec: &SweepSpec, objective: impl Fn(&Trial) -> f64) -> (Plan, Vec<TrialRecord>) {
@@ -418,11 +427,7 @@ fn parallel_coordinates_place_values_on_their_axes_and_draw_every_trial() {
         Some(1.0)
     );
     assert_eq!(axis_position(&spec.axes[3], &Value::from("group")), None);
-    let records: Vec<TrialRecord> = plan(&spec, &[])
-        .trials
-        .iter()
-        .map(|t| record(&spec, t, value(t, "model.dropout").as_f64().unwrap()))
-        .collect();
+    let records = scored_by_dropout(&spec);
     let mut svg = String::new();
     {
         let area =
@@ -448,11 +453,7 @@ fn the_pair_scatter_draws_one_point_per_trial_and_names_its_axes() {
     use plotters::prelude::IntoDrawingArea;
     use sweeplab_core::plot::draw_pair;
     let spec = scan("random", 20, 2, "");
-    let records: Vec<TrialRecord> = plan(&spec, &[])
-        .trials
-        .iter()
-        .map(|t| record(&spec, t, value(t, "model.dropout").as_f64().unwrap()))
-        .collect();
+    let records = scored_by_dropout(&spec);
     let mut svg = String::new();
     {
         let area =
